@@ -46,13 +46,13 @@ type State struct {
 	autoAnswer bool
 	dev        Deviations
 
-	users     []*user // fixture order
-	userByID  map[string]*user
-	devices   []*device
+	users      []*user // fixture order
+	userByID   map[string]*user
+	devices    []*device
 	deviceByID map[string]*device
 	deviceByDN map[string]*device
-	rps       []*routingPoint
-	rpByDN    map[string]*routingPoint
+	rps        []*routingPoint
+	rpByDN     map[string]*routingPoint
 
 	calls    []*call // creation order
 	callByID map[string]*call
@@ -87,8 +87,8 @@ type subscription struct {
 	mode   Mode
 	scope  Scope
 	owner  *device
-	target *device        // nil for routing-point monitoring
-	rp     *routingPoint  // non-nil for routing-point monitoring
+	target *device       // nil for routing-point monitoring
+	rp     *routingPoint // non-nil for routing-point monitoring
 }
 
 type routingPoint struct {
@@ -123,7 +123,7 @@ type party struct {
 
 // supLeg is the supervision part of a supervisor's party.
 type supLeg struct {
-	live      MonitorType   // current mode on the call (changes with SwitchTo*)
+	live      MonitorType // current mode on the call (changes with SwitchTo*)
 	scope     Scope
 	monitored *party        // the agent party being monitored; nil between agents in Call scope
 	muted     bool          // monitored user muted

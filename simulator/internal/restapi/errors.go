@@ -1,0 +1,77 @@
+package restapi
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/coachsim/coachsim/simulator/internal/voice"
+)
+
+// GWS statusCodes used by the simulator (gws-voice-api.md §7.1).
+const (
+	StatusOK               = 0
+	StatusMissingParameter = 1
+	StatusInvalidState     = 2
+	StatusForbidden        = 3
+	StatusInternal         = 4
+	StatusNoPermission     = 5
+	StatusNotFound         = 6
+	StatusInvalidValue     = 10
+	StatusInUse            = 19
+	StatusNotAuthenticated = 20
+)
+
+// statusOfError is the one table from domain errors to statusCodes.
+var statusOfError = []struct {
+	err  error
+	code int
+}{
+	{voice.ErrMissingParameter, StatusMissingParameter},
+	{voice.ErrInvalidState, StatusInvalidState},
+	{voice.ErrForbidden, StatusForbidden},
+	{voice.ErrNoPermission, StatusNoPermission},
+	{voice.ErrNotFound, StatusNotFound},
+	{voice.ErrInvalidValue, StatusInvalidValue},
+	{voice.ErrInUse, StatusInUse},
+}
+
+// HTTPStatus is the one table from statusCode to HTTP status (behaviour.md §2).
+func HTTPStatus(code int) int {
+	switch code {
+	case 0, 7:
+		return http.StatusOK
+	case 1, 2, 10, 11:
+		return http.StatusBadRequest
+	case 20:
+		return http.StatusUnauthorized
+	case 3, 5:
+		return http.StatusForbidden
+	case 6:
+		return http.StatusNotFound
+	case 18, 19:
+		return http.StatusConflict
+	}
+	return http.StatusInternalServerError
+}
+
+// APIError is an error with its GWS statusCode.
+type APIError struct {
+	Code    int
+	Message string
+}
+
+func (e *APIError) Error() string { return e.Message }
+
+// toAPIError classifies any error of an operation.
+func toAPIError(err error) *APIError {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae
+	}
+	for _, row := range statusOfError {
+		if errors.Is(err, row.err) {
+			return &APIError{Code: row.code, Message: err.Error()}
+		}
+	}
+	return &APIError{Code: StatusInternal, Message: "internal error"}
+}

@@ -1,0 +1,477 @@
+// Package restapi serves the GWS v2 Voice API over HTTP (gorilla/mux): routes, authentication (HTTP Basic and
+// JSESSIONID sessions, optional CSRF protection), JSON decoding of operation bodies, and the one table from
+// domain errors to statusCode and HTTP status.
+//
+// Concurrency contract: a Server is safe for concurrent use. It holds no voice state: every operation goes to
+// the engine, and the operation's notifications are released only after the HTTP reply has been written and
+// flushed.
+package restapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/coachsim/coachsim/fixtures"
+	"github.com/coachsim/coachsim/simulator/internal/engine"
+	"github.com/coachsim/coachsim/simulator/internal/voice"
+)
+
+// MaxBodyBytes is the largest request body accepted.
+const MaxBodyBytes = 1 << 20
+
+// Options configure a Server.
+type Options struct {
+	Logger *slog.Logger
+	// Notifications, when set, serves the CometD endpoint at /api/v2/notifications and every sub-path.
+	Notifications http.Handler
+}
+
+// Server is the REST face of one simulator.
+type Server struct {
+	eng      *engine.Engine
+	env      *fixtures.Environment
+	sessions *sessions
+	log      *slog.Logger
+	router   *mux.Router
+}
+
+type ctxKey int
+
+const identityKey ctxKey = 1
+
+// New builds the REST server for an environment whose state the engine owns.
+func New(eng *engine.Engine, env *fixtures.Environment, opts Options) *Server {
+	s := &Server{eng: eng, env: env, sessions: newSessions(env), log: opts.Logger}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	r := mux.NewRouter()
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, &APIError{Code: StatusNotFound, Message: fmt.Sprintf("no resource at %s", r.URL.Path)})
+	})
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, &APIError{Code: StatusInvalidState, Message: fmt.Sprintf("method %s is not supported on %s", r.Method, r.URL.Path)})
+	})
+	r.HandleFunc("/api/v2/diagnostics/version", s.version).Methods(http.MethodGet)
+	if opts.Notifications != nil {
+		r.PathPrefix("/api/v2/notifications").Handler(opts.Notifications)
+	}
+	api := r.PathPrefix("/api/v2").Subrouter()
+	api.NotFoundHandler = r.NotFoundHandler
+	api.MethodNotAllowedHandler = r.MethodNotAllowedHandler
+	api.Use(s.authenticated)
+	api.HandleFunc("/me", s.getMe).Methods(http.MethodGet)
+	api.HandleFunc("/me", s.postOp(voice.ResMe)).Methods(http.MethodPost)
+	api.HandleFunc("/me/devices", s.getDevices).Methods(http.MethodGet)
+	api.HandleFunc("/me/devices/{id}", s.getMyDevice).Methods(http.MethodGet)
+	api.HandleFunc("/me/devices/{id}", s.postOp(voice.ResDevice)).Methods(http.MethodPost)
+	api.HandleFunc("/me/devices/{id}/calls", s.postOp(voice.ResDeviceCalls)).Methods(http.MethodPost)
+	api.HandleFunc("/me/calls", s.getCalls).Methods(http.MethodGet)
+	api.HandleFunc("/me/calls/{id}", s.getCall).Methods(http.MethodGet)
+	api.HandleFunc("/me/calls/{id}", s.postOp(voice.ResCall)).Methods(http.MethodPost)
+	api.HandleFunc("/me/channels", s.getChannels).Methods(http.MethodGet)
+	api.HandleFunc("/me/channels/{id}", s.getChannel).Methods(http.MethodGet)
+	api.HandleFunc("/me/channels/{id}", s.postOp(voice.ResChannel)).Methods(http.MethodPost)
+	api.HandleFunc("/devices/{id}", s.getDevice).Methods(http.MethodGet)
+	s.router = r
+	return s
+}
+
+// Handler returns the HTTP handler, with request logging.
+func (s *Server) Handler() http.Handler { return s.logged(s.router) }
+
+// UserOf authenticates a request (Basic or session cookie) without creating a session.
+func (s *Server) UserOf(r *http.Request) (string, bool) { return s.sessions.UserOf(r) }
+
+// logged logs one line per request.
+func (s *Server) logged(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		if strings.HasPrefix(r.URL.Path, "/api/v2/notifications") {
+			return // long polls would drown the log
+		}
+		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+			"duration", time.Since(start).Round(time.Microsecond))
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// authenticated resolves the caller, sets the session cookie and enforces CSRF when enabled.
+func (s *Server) authenticated(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, ok := s.sessions.authenticate(r, true)
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Basic realm="coachsim"`)
+			writeError(w, &APIError{Code: StatusNotAuthenticated, Message: "Access denied"})
+			return
+		}
+		if id.created {
+			http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: id.sessionID, Path: "/", HttpOnly: true})
+		}
+		if s.env.CSRF {
+			if r.Method == http.MethodGet {
+				w.Header().Set(csrfHeaderName, csrfTokenHeader)
+				w.Header().Set(csrfTokenHeader, id.csrf)
+			} else if id.csrf == "" || r.Header.Get(csrfTokenHeader) != id.csrf {
+				w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+				w.WriteHeader(http.StatusForbidden)
+				_, _ = io.WriteString(w, "Missing or invalid Csrf token")
+				return
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), identityKey, id)))
+	})
+}
+
+func identityOf(r *http.Request) identity {
+	id, _ := r.Context().Value(identityKey).(identity)
+	return id
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(body)
+}
+
+type errorBody struct {
+	StatusCode    int    `json:"statusCode"`
+	StatusMessage string `json:"statusMessage"`
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	ae := toAPIError(err)
+	writeJSON(w, HTTPStatus(ae.Code), errorBody{StatusCode: ae.Code, StatusMessage: ae.Message})
+}
+
+func (s *Server) version(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"statusCode": 0, "version": s.env.Version})
+}
+
+// opBody is the JSON body of an operation. Unknown members are ignored (clients send location, userData…);
+// members of the wrong type are refused.
+type opBody struct {
+	OperationName             *string         `json:"operationName"`
+	Destination               json.RawMessage `json:"destination"`
+	TargetDeviceURI           *string         `json:"targetDeviceUri"`
+	SupervisorMonitoringScope *string         `json:"supervisorMonitoringScope"`
+	SupervisorMonitoringMode  *string         `json:"supervisorMonitoringMode"`
+	PhoneNumber               *string         `json:"phoneNumber"`
+	ConsultCallURI            *string         `json:"consultCallUri"`
+	Channels                  []string        `json:"channels"`
+}
+
+// decodeOperation turns a request body into a voice.Request, or an APIError naming what is wrong.
+func decodeOperation(w http.ResponseWriter, r *http.Request) (voice.Request, error) {
+	var req voice.Request
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return req, &APIError{Code: StatusInvalidValue, Message: fmt.Sprintf("request body exceeds %d bytes", MaxBodyBytes)}
+		}
+		return req, &APIError{Code: StatusInvalidValue, Message: "cannot read request body: " + err.Error()}
+	}
+	if len(strings.TrimSpace(string(data))) == 0 {
+		return req, &APIError{Code: StatusMissingParameter, Message: "request body is empty: operationName is required"}
+	}
+	var body opBody
+	if err := json.Unmarshal(data, &body); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return req, &APIError{Code: StatusInvalidValue, Message: fmt.Sprintf("parameter %q must be of type %s", typeErr.Field, typeErr.Type)}
+		}
+		return req, &APIError{Code: StatusInvalidValue, Message: "request body is not valid JSON: " + err.Error()}
+	}
+	if body.OperationName == nil || *body.OperationName == "" {
+		return req, &APIError{Code: StatusMissingParameter, Message: "operationName is required"}
+	}
+	req.Operation = *body.OperationName
+	dest, err := decodeDestination(body.Destination)
+	if err != nil {
+		return req, err
+	}
+	req.Destination = dest
+	req.TargetDeviceURI = deref(body.TargetDeviceURI)
+	req.Scope = deref(body.SupervisorMonitoringScope)
+	req.Mode = deref(body.SupervisorMonitoringMode)
+	req.PhoneNumber = deref(body.PhoneNumber)
+	req.ConsultCallURI = deref(body.ConsultCallURI)
+	req.Channels = body.Channels
+	return req, nil
+}
+
+// decodeDestination accepts {"phoneNumber":"5002"} and, as some documented samples send, a plain "5002".
+func decodeDestination(raw json.RawMessage) (string, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return "", nil
+	}
+	var plain string
+	if err := json.Unmarshal(raw, &plain); err == nil {
+		return plain, nil
+	}
+	var obj struct {
+		PhoneNumber *string `json:"phoneNumber"`
+	}
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return "", &APIError{Code: StatusInvalidValue, Message: `parameter "destination" must be {"phoneNumber":"..."}`}
+	}
+	return deref(obj.PhoneNumber), nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// postOp handles every operation POST: decode, run on the engine, reply, then release the notifications.
+func (s *Server) postOp(res voice.Resource) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id := identityOf(r)
+		req, err := decodeOperation(w, r)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		req.UserID = id.userID
+		req.Resource = res
+		req.ResourceID = mux.Vars(r)["id"]
+		ticket, err := s.eng.Do(r.Context(), req)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		defer ticket.Release()
+		if res == voice.ResMe && req.Operation == voice.OpEndContactCenterSession && id.sessionID != "" {
+			s.sessions.invalidate(id.sessionID)
+		}
+		writeJSON(w, http.StatusOK, map[string]int{"statusCode": 0})
+		_ = http.NewResponseController(w).Flush()
+	}
+}
+
+// read runs a query on the engine.
+func (s *Server) read(w http.ResponseWriter, r *http.Request, fn func(st *voice.State, now time.Time)) bool {
+	if err := s.eng.Read(r.Context(), fn); err != nil {
+		writeError(w, &APIError{Code: StatusInternal, Message: err.Error()})
+		return false
+	}
+	return true
+}
+
+var allSubresources = []string{"features", "devices", "channels", "settings", "calls"}
+
+func (s *Server) getMe(w http.ResponseWriter, r *http.Request) {
+	id := identityOf(r)
+	var wanted []string
+	if q := r.URL.Query().Get("subresources"); q != "" {
+		if q == "*" {
+			wanted = allSubresources
+		} else {
+			for _, name := range strings.Split(q, ",") {
+				name = strings.TrimSpace(name)
+				if !contains(allSubresources, name) {
+					writeError(w, &APIError{Code: StatusInvalidValue, Message: fmt.Sprintf("unknown subresource %q (known: %s)", name, strings.Join(allSubresources, ","))})
+					return
+				}
+				wanted = append(wanted, name)
+			}
+		}
+	}
+	out := map[string]any{}
+	ok := s.read(w, r, func(st *voice.State, now time.Time) {
+		info, _ := st.User(id.userID)
+		merge(out, info)
+		for _, sub := range wanted {
+			switch sub {
+			case "features":
+				feats := []map[string]string{}
+				for _, f := range st.Features(id.userID) {
+					feats = append(feats, map[string]string{"id": f})
+				}
+				out["features"] = feats
+			case "devices":
+				out["devices"] = st.UserDevices(id.userID)
+			case "channels":
+				out["channels"] = st.Channels(id.userID)
+			case "settings":
+				out["settings"] = map[string]any{}
+			case "calls":
+				out["calls"] = st.UserCalls(id.userID, now)
+			}
+		}
+	})
+	if ok {
+		writeJSON(w, http.StatusOK, map[string]any{"statusCode": 0, "user": out})
+	}
+}
+
+// merge copies a struct's JSON members into m.
+func merge(m map[string]any, v any) {
+	data, _ := json.Marshal(v)
+	_ = json.Unmarshal(data, &m)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// listing renders a collection: uris by default, full resources with fields=* (or a field list, which
+// keeps only those members).
+func listing(r *http.Request, name string, uris []string, items any) map[string]any {
+	fields := r.URL.Query().Get("fields")
+	if fields == "" {
+		return map[string]any{"statusCode": 0, "uris": uris}
+	}
+	if fields == "*" {
+		return map[string]any{"statusCode": 0, name: items}
+	}
+	keep := strings.Split(fields, ",")
+	var rows []map[string]any
+	data, _ := json.Marshal(items)
+	_ = json.Unmarshal(data, &rows)
+	filtered := make([]map[string]any, 0, len(rows))
+	for _, row := range rows {
+		f := map[string]any{}
+		for _, k := range keep {
+			if v, ok := row[strings.TrimSpace(k)]; ok {
+				f[strings.TrimSpace(k)] = v
+			}
+		}
+		filtered = append(filtered, f)
+	}
+	return map[string]any{"statusCode": 0, name: filtered}
+}
+
+func (s *Server) getDevices(w http.ResponseWriter, r *http.Request) {
+	id := identityOf(r)
+	var devices []voice.Device
+	var base string
+	if !s.read(w, r, func(st *voice.State, _ time.Time) { devices, base = st.UserDevices(id.userID), st.BaseURL() }) {
+		return
+	}
+	uris := make([]string, len(devices))
+	for i, d := range devices {
+		uris[i] = base + "/api/v2/devices/" + d.ID
+	}
+	writeJSON(w, http.StatusOK, listing(r, "devices", uris, devices))
+}
+
+func (s *Server) getMyDevice(w http.ResponseWriter, r *http.Request) {
+	id := identityOf(r)
+	want := mux.Vars(r)["id"]
+	var found *voice.Device
+	if !s.read(w, r, func(st *voice.State, _ time.Time) {
+		for _, d := range st.UserDevices(id.userID) {
+			if d.ID == want {
+				found = &d
+			}
+		}
+	}) {
+		return
+	}
+	if found == nil {
+		writeError(w, &APIError{Code: StatusNotFound, Message: fmt.Sprintf("device %q is not a device of this user", want)})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"statusCode": 0, "device": found})
+}
+
+// getDevice serves the canonical device URI /api/v2/devices/{id}, readable by any authenticated user.
+func (s *Server) getDevice(w http.ResponseWriter, r *http.Request) {
+	want := mux.Vars(r)["id"]
+	var d voice.Device
+	var ok bool
+	if !s.read(w, r, func(st *voice.State, _ time.Time) { d, ok = st.DeviceByID(want) }) {
+		return
+	}
+	if !ok {
+		writeError(w, &APIError{Code: StatusNotFound, Message: fmt.Sprintf("device %q not found", want)})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"statusCode": 0, "device": d})
+}
+
+func (s *Server) getCalls(w http.ResponseWriter, r *http.Request) {
+	id := identityOf(r)
+	var calls []voice.Call
+	if !s.read(w, r, func(st *voice.State, now time.Time) { calls = st.UserCalls(id.userID, now) }) {
+		return
+	}
+	uris := make([]string, len(calls))
+	for i, c := range calls {
+		uris[i] = c.URI
+	}
+	writeJSON(w, http.StatusOK, listing(r, "calls", uris, calls))
+}
+
+func (s *Server) getCall(w http.ResponseWriter, r *http.Request) {
+	id := identityOf(r)
+	want := mux.Vars(r)["id"]
+	var c voice.Call
+	var ok bool
+	if !s.read(w, r, func(st *voice.State, now time.Time) { c, ok = st.UserCall(id.userID, want, now) }) {
+		return
+	}
+	if !ok {
+		writeError(w, &APIError{Code: StatusNotFound, Message: fmt.Sprintf("call %q is not a call of this user", want)})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"statusCode": 0, "call": c})
+}
+
+func (s *Server) getChannels(w http.ResponseWriter, r *http.Request) {
+	id := identityOf(r)
+	var chans []voice.ChannelState
+	if !s.read(w, r, func(st *voice.State, _ time.Time) { chans = st.Channels(id.userID) }) {
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"statusCode": 0, "channels": chans})
+}
+
+func (s *Server) getChannel(w http.ResponseWriter, r *http.Request) {
+	id := identityOf(r)
+	want := mux.Vars(r)["id"]
+	var chans []voice.ChannelState
+	if !s.read(w, r, func(st *voice.State, _ time.Time) { chans = st.Channels(id.userID) }) {
+		return
+	}
+	for _, c := range chans {
+		if c.Channel == want {
+			writeJSON(w, http.StatusOK, map[string]any{"statusCode": 0, "channel": c})
+			return
+		}
+	}
+	writeError(w, &APIError{Code: StatusNotFound, Message: fmt.Sprintf("channel %q not found", want)})
+}
