@@ -22,8 +22,9 @@ type Options struct {
 	// Transport is the base round tripper; nil means a private clone of http.DefaultTransport. The Client
 	// adds authentication and CSRF headers on top of it.
 	Transport http.RoundTripper
-	// Timeout bounds each request including reading the body, on top of the caller's context. Zero means no
-	// bound other than the context.
+	// Timeout bounds each request of the typed methods and Raw, including reading the body, on top of the
+	// caller's context. Zero means no bound other than the context. It does not apply to requests made
+	// through HTTPClient, so CometD long polls are not cut short.
 	Timeout time.Duration
 	// DisableCSRF stops the client from remembering and sending CSRF tokens (to check that a server
 	// enforces them).
@@ -68,6 +69,7 @@ type Client struct {
 	observe func(Exchange)
 	now     func() time.Time
 	maxBody int64
+	timeout time.Duration
 }
 
 const defaultMaxBody = 8 << 20
@@ -114,11 +116,12 @@ func New(baseURL, userName, password string, opts Options) (*Client, error) {
 	return &Client{
 		baseStr: u.String(),
 		user:    userName,
-		http:    &http.Client{Transport: auth, Jar: jar, Timeout: opts.Timeout},
+		http:    &http.Client{Transport: auth, Jar: jar},
 		auth:    auth,
 		observe: opts.OnExchange,
 		now:     now,
 		maxBody: maxBody,
+		timeout: opts.Timeout,
 	}, nil
 }
 
@@ -169,6 +172,11 @@ func (c *Client) Raw(ctx context.Context, method, path string, body []byte) (Res
 func (c *Client) exchange(ctx context.Context, method, path string, body []byte) (Response, error) {
 	if !strings.HasPrefix(path, "/") {
 		return Response{}, fmt.Errorf("gws: path %q must start with /", path)
+	}
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
 	}
 	var reader io.Reader
 	if body != nil {
