@@ -153,13 +153,14 @@ func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }
 
 // Raw sends body as is (nil for none) with the given method to path (relative to the base URL, starting with
 // "/", with any query) and returns the reply. Unlike most Go APIs, the Response is filled in whenever a reply
-// arrived, even when err is non-nil: err is a *StatusError for a non-zero statusCode, a *ResponseError when
-// the reply is not a GWS body with a statusCode or contradicts its HTTP status, and a *NetworkError (with a
-// zero Response) when no reply arrived. Non-JSON bodies are only an error when the HTTP status is not 2xx.
+// arrived, even when err is non-nil: err is a *StatusError for a non-zero statusCode, a *ResponseError for a
+// non-2xx reply whose body has no statusCode (or statusCode 0) or for a body over the size limit, and a
+// *NetworkError (with a zero Response) when no reply arrived. A 2xx reply is never an error for Raw unless its
+// statusCode is non-zero, whatever its body.
 func (c *Client) Raw(ctx context.Context, method, path string, body []byte) (Response, error) {
 	resp, err := c.exchange(ctx, method, path, body)
 	if err != nil {
-		return Response{}, err
+		return resp, err // zero for a *NetworkError, the reply for an oversized body
 	}
 	if !resp.HasStatusCode && resp.HTTPStatus >= 200 && resp.HTTPStatus < 300 {
 		return resp, nil
@@ -200,7 +201,7 @@ func (c *Client) exchange(ctx context.Context, method, path string, body []byte)
 	}
 	defer httpResp.Body.Close()
 	data, readErr := io.ReadAll(io.LimitReader(httpResp.Body, c.maxBody+1))
-	ex.Finished, ex.HTTPStatus, ex.ResponseBody = c.now(), httpResp.StatusCode, data
+	ex.Finished, ex.HTTPStatus, ex.ResponseBody = c.now(), httpResp.StatusCode, bytes.Clone(data)
 	if readErr != nil {
 		ex.Err = readErr
 	}

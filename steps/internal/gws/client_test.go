@@ -628,6 +628,15 @@ var _ = Describe("Raw", func() {
 		Expect(string(resp.Body)).To(ContainSubstring("404 page not found"))
 	})
 
+	It("returns an oversized reply with its error", func() {
+		small := mustClient(fake.URL(), "agent1", "password", gws.Options{MaxBodyBytes: 8})
+		fake.on("GET", "/api/v2/me", 200, `{"statusCode":0,"user":{"id":"u1"}}`)
+		resp, err := small.Raw(ctx, "GET", "/api/v2/me", nil)
+		Expect(err).To(MatchError(gws.ErrBadResponse))
+		Expect(resp.HTTPStatus).To(Equal(200))
+		Expect(resp.Body).To(HaveLen(9), "read stops one byte past the limit")
+	})
+
 	It("requires a path relative to the base URL", func() {
 		_, err := c.Raw(ctx, "GET", "api/v2/me", nil)
 		Expect(err).To(MatchError(ContainSubstring("must start with /")))
