@@ -1,0 +1,607 @@
+package cometd
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Authenticator resolves the authenticated user of an HTTP request (Basic header or JSESSIONID cookie).
+// The simulator supplies it; ok=false means unauthenticated.
+type Authenticator func(r *http.Request) (user string, ok bool)
+
+// Defaults applied to zero (or negative) Config fields.
+const (
+	// DefaultTimeout is how long a /meta/connect is held, as CometD servers do by default.
+	DefaultTimeout = 30 * time.Second
+	// DefaultMaxInterval is how long a session survives without a /meta/connect (the GWS setting).
+	DefaultMaxInterval = 15 * time.Second
+	// DefaultQueueLimit is how many messages may wait for one session between two polls.
+	DefaultQueueLimit = 10000
+	// DefaultMaxBodyBytes bounds a request body.
+	DefaultMaxBodyBytes = 1 << 20
+)
+
+// Config tunes a Server. The zero value is usable: every zero field takes its default.
+type Config struct {
+	// Timeout is the longest a /meta/connect is held waiting for messages (default 30s). It is advertised in
+	// advice.timeout (ms); a client's own smaller advice.timeout is honoured, 0 meaning "answer at once".
+	Timeout time.Duration
+	// MaxInterval is how long a session lives without a /meta/connect, counted from the end of the last connect
+	// reply (or from the handshake); a held connect keeps the session alive (default 15s).
+	MaxInterval time.Duration
+	// QueueLimit bounds the messages queued for one session between polls, unacknowledged ones included
+	// (default 10000). One more ends the session.
+	QueueLimit int
+	// MaxBodyBytes bounds a request body (default 1 MiB); larger requests get HTTP 413.
+	MaxBodyBytes int64
+	// Logger receives session lifecycle lines; nil discards them.
+	Logger *slog.Logger
+	// Now is the clock used for expiry bookkeeping (default time.Now). Timers still run on real time, but every
+	// request and Sessions check deadlines against this clock, so a test can advance it to expire sessions.
+	Now func() time.Time
+}
+
+func (c Config) withDefaults() Config {
+	if c.Timeout <= 0 {
+		c.Timeout = DefaultTimeout
+	}
+	if c.MaxInterval <= 0 {
+		c.MaxInterval = DefaultMaxInterval
+	}
+	if c.QueueLimit <= 0 {
+		c.QueueLimit = DefaultQueueLimit
+	}
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c
+}
+
+// Server is the Bayeux long-polling endpoint. Create it with New; the zero value is not usable.
+type Server struct {
+	cfg  Config
+	auth Authenticator
+	log  *slog.Logger
+
+	mu       sync.RWMutex
+	closed   bool
+	sessions map[string]*session            // by clientId
+	byUser   map[string]map[string]*session // user -> clientId -> session
+
+	held sync.WaitGroup // connects currently held
+}
+
+// New returns a Server. auth is called on every request; a nil auth treats every request as unauthenticated.
+func New(cfg Config, auth Authenticator) *Server {
+	cfg = cfg.withDefaults()
+	if auth == nil {
+		auth = func(*http.Request) (string, bool) { return "", false }
+	}
+	return &Server{
+		cfg:      cfg,
+		auth:     auth,
+		log:      cfg.Logger,
+		sessions: make(map[string]*session),
+		byUser:   make(map[string]map[string]*session),
+	}
+}
+
+// caller is who sent a request, as the Authenticator saw it.
+type caller struct {
+	user string
+	ok   bool
+}
+
+// ServeHTTP answers one Bayeux request. Mount it at /api/v2/notifications and every path below it.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Upgrade") != "" {
+		http.Error(w, "websocket transport is not supported here; use long-polling", http.StatusBadRequest)
+		return
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "bayeux long-polling requests must be POST", http.StatusMethodNotAllowed)
+		return
+	}
+	if s.isClosed() {
+		http.Error(w, "notification service is shut down", http.StatusServiceUnavailable)
+		return
+	}
+	msgs, err := readRequest(r, s.cfg.MaxBodyBytes)
+	if err != nil {
+		status := http.StatusBadRequest
+		if errors.Is(err, ErrBodyTooLarge) {
+			status = http.StatusRequestEntityTooLarge
+		}
+		http.Error(w, err.Error(), status)
+		return
+	}
+	user, ok := s.auth(r)
+	body, write := s.handle(r.Context(), caller{user: user, ok: ok}, msgs)
+	if !write {
+		return // the client gave up on a held connect; nobody reads an answer
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json;charset=UTF-8")
+	h.Set("Cache-Control", "no-cache, no-store")
+	_, _ = w.Write(body)
+}
+
+// handle processes a batch and returns the encoded response, or write=false when there is nobody to answer.
+func (s *Server) handle(ctx context.Context, who caller, msgs []message) ([]byte, bool) {
+	// A handshake is answered alone: the other messages of its batch are ignored, as Bayeux requires.
+	for i := range msgs {
+		if msgs[i].Channel == channelHandshake {
+			return encodeArray([][]byte{mustMarshal(s.handshake(who, &msgs[i]))}), true
+		}
+	}
+	// A connect is held only when it travels alone; batched with other messages (Faye's first connect rides
+	// with its subscribe) it is answered at once so the other replies are not delayed.
+	canHold := len(msgs) == 1
+	parts := make([][]byte, 0, len(msgs))
+	for i := range msgs {
+		m := &msgs[i]
+		if m.Channel != channelConnect {
+			parts = append(parts, mustMarshal(s.dispatch(who, m)))
+			continue
+		}
+		events, rep, ok := s.connect(ctx, who, m, canHold)
+		if !ok {
+			return nil, false
+		}
+		// Events go before the connect reply: some clients only hand over events that precede it.
+		parts = append(parts, events...)
+		parts = append(parts, mustMarshal(rep))
+	}
+	return encodeArray(parts), true
+}
+
+func (s *Server) dispatch(who caller, m *message) reply {
+	switch m.Channel {
+	case channelSubscribe:
+		return s.subscribe(who, m)
+	case channelUnsubscribe:
+		return s.unsubscribe(who, m)
+	case channelDisconnect:
+		return s.disconnect(who, m)
+	}
+	rep := reply{Channel: m.Channel, ID: m.replyID()}
+	switch {
+	case strings.HasPrefix(m.Channel, metaPrefix):
+		rep.Error = bayeuxError(404, []string{m.Channel}, "Unknown meta channel")
+	case !validChannelName(m.Channel):
+		rep.Error = bayeuxError(400, []string{m.Channel}, "Invalid channel name")
+	default:
+		// A publish. Check the session first so that a lost session is reported as such.
+		if m.ClientID != "" {
+			if _, errRep := s.resolve(who, m); errRep != nil {
+				return *errRep
+			}
+		}
+		rep.Error = bayeuxError(403, []string{m.ClientID, m.Channel}, "Publish denied: clients only receive here")
+	}
+	return rep
+}
+
+func (s *Server) handshake(who caller, m *message) reply {
+	rep := reply{
+		Channel:                  channelHandshake,
+		ID:                       m.replyID(),
+		Version:                  bayeuxVersion,
+		MinimumVersion:           bayeuxVersion,
+		SupportedConnectionTypes: []string{connectionTypeLongPolling},
+	}
+	switch {
+	case !who.ok:
+		rep.Error = errTextUnauthenticated
+		rep.Advice = &advice{Reconnect: reconnectNone}
+		return rep
+	case !m.offersLongPolling():
+		rep.Error = bayeuxError(400, nil, "No common connection type: this server supports long-polling only")
+		rep.Advice = &advice{Reconnect: reconnectNone}
+		return rep
+	}
+	sess := &session{id: newClientID(), user: who.user, ack: m.wantsAck(), subs: make(map[string]struct{})}
+	sess.mu.Lock()
+	sess.deadline = s.cfg.Now().Add(s.cfg.MaxInterval)
+	sess.expiry = time.AfterFunc(s.cfg.MaxInterval, func() { s.expire(sess) })
+	sess.mu.Unlock()
+
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		sess.expiry.Stop()
+		rep.Error = bayeuxError(503, nil, "Notification service is shut down")
+		rep.Advice = &advice{Reconnect: reconnectNone}
+		return rep
+	}
+	s.sessions[sess.id] = sess
+	perUser := s.byUser[sess.user]
+	if perUser == nil {
+		perUser = make(map[string]*session)
+		s.byUser[sess.user] = perUser
+	}
+	perUser[sess.id] = sess
+	s.mu.Unlock()
+
+	s.log.Info("cometd session created", "user", sess.user, "clientId", shortID(sess.id), "ack", sess.ack)
+	rep.Successful = true
+	rep.ClientID = sess.id
+	rep.Advice = s.retryAdvice()
+	if sess.ack {
+		rep.Ext = json.RawMessage(`{"ack":true}`)
+	}
+	return rep
+}
+
+// connect answers a /meta/connect, holding it when allowed until something is queued, the hold time passes,
+// the client gives up, a newer connect supersedes it or the session ends. ok=false means the client gave up.
+func (s *Server) connect(ctx context.Context, who caller, m *message, canHold bool) (events [][]byte, rep reply, ok bool) {
+	sess, errRep := s.resolve(who, m)
+	if errRep != nil {
+		return nil, *errRep, true
+	}
+	hold := s.cfg.Timeout
+	if t, given := m.adviceTimeout(); given && t < hold {
+		hold = t
+	}
+	if !canHold {
+		hold = 0
+	}
+	ackN, acked := m.ackBatch()
+
+	sess.mu.Lock()
+	if sess.ended != alive {
+		reason := sess.ended
+		sess.mu.Unlock()
+		return nil, endedReply(channelConnect, m, reason), true
+	}
+	if sess.ack && acked {
+		sess.acknowledgeLocked(ackN)
+	}
+	if hold <= 0 || sess.pendingLocked() {
+		events, rep = s.connectReplyLocked(sess, m)
+		sess.mu.Unlock()
+		return events, rep, true
+	}
+	p := newHeldPoll()
+	if old := sess.poll; old != nil {
+		old.signal() // Bayeux allows one outstanding connect: the older one answers now, empty.
+	}
+	sess.poll = p
+	sess.expiry.Stop()
+	s.held.Add(1)
+	sess.mu.Unlock()
+	defer s.held.Done()
+
+	timer := time.NewTimer(hold)
+	defer timer.Stop()
+	for {
+		timedOut := false
+		select {
+		case <-p.wake:
+		case <-timer.C:
+			timedOut = true
+		case <-ctx.Done():
+		}
+		sess.mu.Lock()
+		switch {
+		case sess.ended != alive:
+			reason := sess.ended
+			sess.mu.Unlock()
+			return nil, endedReply(channelConnect, m, reason), true
+		case sess.poll != p:
+			// Superseded: the newer connect owns the queue and the idle clock.
+			sess.mu.Unlock()
+			return nil, reply{Channel: channelConnect, ID: m.replyID(), Successful: true, Advice: s.retryAdvice()}, true
+		case ctx.Err() != nil:
+			// The client aborted: take nothing, so the next connect gets it all.
+			sess.poll = nil
+			sess.connectEndedLocked(s.cfg.Now(), s.cfg.MaxInterval)
+			sess.mu.Unlock()
+			return nil, reply{}, false
+		case timedOut || sess.pendingLocked():
+			sess.poll = nil
+			events, rep = s.connectReplyLocked(sess, m)
+			sess.mu.Unlock()
+			return events, rep, true
+		}
+		sess.mu.Unlock()
+	}
+}
+
+// connectReplyLocked takes the session's pending events for a successful connect reply and restarts the idle clock.
+func (s *Server) connectReplyLocked(sess *session, m *message) ([][]byte, reply) {
+	events, batch := sess.takeLocked()
+	sess.connectEndedLocked(s.cfg.Now(), s.cfg.MaxInterval)
+	rep := reply{Channel: channelConnect, ID: m.replyID(), Successful: true, Advice: s.retryAdvice()}
+	if batch > 0 {
+		rep.Ext = mustMarshal(map[string]int64{"ack": batch})
+	}
+	return events, rep
+}
+
+func (s *Server) subscribe(who caller, m *message) reply {
+	rep := reply{Channel: channelSubscribe, ID: m.replyID(), Subscription: m.Subscription}
+	sess, errRep := s.resolve(who, m)
+	if errRep != nil {
+		errRep.Subscription = m.Subscription
+		return *errRep
+	}
+	channels, ok := parseSubscription(m.Subscription)
+	if !ok {
+		rep.Error = bayeuxError(400, []string{sess.id}, "Missing or invalid subscription")
+		return rep
+	}
+	for _, c := range channels {
+		if !subscribable(c) {
+			rep.Error = bayeuxError(403, []string{sess.id, c}, "Subscription denied")
+			return rep
+		}
+	}
+	sess.mu.Lock()
+	if sess.ended != alive {
+		reason := sess.ended
+		sess.mu.Unlock()
+		r := endedReply(channelSubscribe, m, reason)
+		r.Subscription = m.Subscription
+		return r
+	}
+	for _, c := range channels {
+		sess.subs[c] = struct{}{}
+	}
+	sess.mu.Unlock()
+	rep.Successful = true
+	return rep
+}
+
+func (s *Server) unsubscribe(who caller, m *message) reply {
+	rep := reply{Channel: channelUnsubscribe, ID: m.replyID(), Subscription: m.Subscription}
+	sess, errRep := s.resolve(who, m)
+	if errRep != nil {
+		errRep.Subscription = m.Subscription
+		return *errRep
+	}
+	channels, ok := parseSubscription(m.Subscription)
+	if !ok {
+		rep.Error = bayeuxError(400, []string{sess.id}, "Missing or invalid subscription")
+		return rep
+	}
+	sess.mu.Lock()
+	for _, c := range channels {
+		delete(sess.subs, c)
+	}
+	sess.mu.Unlock()
+	rep.Successful = true
+	return rep
+}
+
+func (s *Server) disconnect(who caller, m *message) reply {
+	sess, errRep := s.resolve(who, m)
+	if errRep != nil {
+		return *errRep
+	}
+	if !s.end(sess, endDisconnected, nil) {
+		return unknownClientReply(channelDisconnect, m, reconnectHandshake)
+	}
+	return reply{Channel: channelDisconnect, ID: m.replyID(), Successful: true}
+}
+
+// resolve finds the live session a message names and checks it belongs to the caller. On failure it returns
+// the reply to send instead.
+func (s *Server) resolve(who caller, m *message) (*session, *reply) {
+	fail := func(text string) (*session, *reply) {
+		return nil, &reply{Channel: m.Channel, ID: m.replyID(), Error: text, Advice: &advice{Reconnect: reconnectHandshake}}
+	}
+	if !who.ok {
+		return fail(errTextUnauthenticated)
+	}
+	if m.ClientID == "" {
+		return fail(errTextMissingClientID)
+	}
+	s.mu.RLock()
+	sess := s.sessions[m.ClientID]
+	s.mu.RUnlock()
+	if sess == nil {
+		return fail(errTextUnknownClient)
+	}
+	if sess.user != who.user {
+		// The session stays untouched: another user cannot end or read it.
+		return fail(bayeuxError(403, []string{m.ClientID}, "Client belongs to another user"))
+	}
+	now := s.cfg.Now()
+	if s.end(sess, endExpired, func(x *session) bool { return x.dueLocked(now) }) {
+		return fail(errTextUnknownClient)
+	}
+	return sess, nil
+}
+
+// end ends sess for reason if it is alive and cond (checked under the session lock, nil meaning true) holds,
+// then forgets it. It reports whether this call ended the session.
+func (s *Server) end(sess *session, reason endReason, cond func(*session) bool) bool {
+	sess.mu.Lock()
+	if sess.ended != alive || (cond != nil && !cond(sess)) {
+		sess.mu.Unlock()
+		return false
+	}
+	sess.endLocked(reason)
+	sess.mu.Unlock()
+	s.forget(sess, reason)
+	return true
+}
+
+// forget removes an ended session from the indexes and logs why it ended.
+func (s *Server) forget(sess *session, reason endReason) {
+	s.mu.Lock()
+	if s.sessions[sess.id] == sess {
+		delete(s.sessions, sess.id)
+	}
+	if perUser := s.byUser[sess.user]; perUser != nil && perUser[sess.id] == sess {
+		delete(perUser, sess.id)
+		if len(perUser) == 0 {
+			delete(s.byUser, sess.user)
+		}
+	}
+	s.mu.Unlock()
+	attrs := []any{"user", sess.user, "clientId", shortID(sess.id), "reason", reason.String()}
+	switch reason {
+	case endOverflow:
+		s.log.Warn("cometd session ended: queue overflow", append(attrs, "queueLimit", s.cfg.QueueLimit)...)
+	case endExpired:
+		s.log.Info("cometd session expired", append(attrs, "maxInterval", s.cfg.MaxInterval)...)
+	case endClosed:
+		s.log.Debug("cometd session ended", attrs...)
+	default:
+		s.log.Info("cometd session ended", attrs...)
+	}
+}
+
+// expire runs on the session's timer: it ends the session if it is still idle past its deadline, or re-arms
+// the timer when the deadline moved (or the injected clock lags behind real time).
+func (s *Server) expire(sess *session) {
+	now := s.cfg.Now()
+	sess.mu.Lock()
+	if sess.ended != alive || sess.poll != nil {
+		sess.mu.Unlock()
+		return
+	}
+	if now.Before(sess.deadline) {
+		sess.expiry.Reset(sess.deadline.Sub(now))
+		sess.mu.Unlock()
+		return
+	}
+	sess.endLocked(endExpired)
+	sess.mu.Unlock()
+	s.forget(sess, endExpired)
+}
+
+// Publish delivers data on channel to every session of user subscribed to a matching channel. It never blocks on
+// a slow client. data is already-encoded JSON (the "data" member of the delivered message); invalid JSON is
+// dropped with an error log, since it would corrupt every response that carried it.
+func (s *Server) Publish(user, channel string, data json.RawMessage) {
+	if !json.Valid(data) {
+		s.log.Error("cometd publish dropped: data is not valid JSON", "user", user, "channel", channel)
+		return
+	}
+	payload := mustMarshal(event{Channel: channel, Data: data})
+	var overflow []*session
+	s.mu.RLock()
+	for _, sess := range s.byUser[user] {
+		if sess.deliver(channel, payload, s.cfg.QueueLimit) == overflowed {
+			overflow = append(overflow, sess)
+		}
+	}
+	s.mu.RUnlock()
+	for _, sess := range overflow {
+		s.forget(sess, endOverflow)
+	}
+}
+
+// ExpireAll ends every session at once, as if the server had lost them all. Held connects are answered with
+// "402::Unknown client" and reconnect advice "handshake"; later messages naming those sessions get the same.
+func (s *Server) ExpireAll() {
+	n := 0
+	for _, sess := range s.snapshot() {
+		if s.end(sess, endExpireAll, nil) {
+			n++
+		}
+	}
+	s.log.Info("cometd sessions expired on request", "count", n)
+}
+
+// Close ends every session, releases held long polls and waits until they have returned, stops all timers,
+// and makes ServeHTTP answer 503 from then on. It is idempotent.
+func (s *Server) Close() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	s.mu.Unlock()
+	for _, sess := range s.snapshot() {
+		s.end(sess, endClosed, nil)
+	}
+	s.held.Wait()
+}
+
+// Sessions returns the number of live sessions. Sessions idle past MaxInterval by the configured clock are
+// ended here if their timer has not done so yet.
+func (s *Server) Sessions() int {
+	now := s.cfg.Now()
+	n := 0
+	for _, sess := range s.snapshot() {
+		if s.end(sess, endExpired, func(x *session) bool { return x.dueLocked(now) }) {
+			continue
+		}
+		sess.mu.Lock()
+		if sess.ended == alive {
+			n++
+		}
+		sess.mu.Unlock()
+	}
+	return n
+}
+
+func (s *Server) snapshot() []*session {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]*session, 0, len(s.sessions))
+	for _, sess := range s.sessions {
+		out = append(out, sess)
+	}
+	return out
+}
+
+func (s *Server) isClosed() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.closed
+}
+
+func (s *Server) retryAdvice() *advice {
+	ms := s.cfg.Timeout.Milliseconds()
+	return &advice{Reconnect: reconnectRetry, Interval: 0, Timeout: &ms}
+}
+
+// endedReply answers a message for a session that has ended. A connect released by the session's own
+// disconnect is told not to reconnect; every other case is told to handshake again.
+func endedReply(channel string, m *message, reason endReason) reply {
+	if reason == endDisconnected && channel == channelConnect {
+		return unknownClientReply(channel, m, reconnectNone)
+	}
+	return unknownClientReply(channel, m, reconnectHandshake)
+}
+
+func unknownClientReply(channel string, m *message, reconnect string) reply {
+	return reply{Channel: channel, ID: m.replyID(), Error: errTextUnknownClient, Advice: &advice{Reconnect: reconnect}}
+}
+
+// newClientID returns 160 random bits, hex encoded.
+func newClientID() string {
+	var b [20]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails; it aborts the program if the system source does
+	return hex.EncodeToString(b[:])
+}
+
+// shortID keeps logs readable without printing a whole session token.
+func shortID(id string) string {
+	if len(id) > 8 {
+		return id[:8]
+	}
+	return id
+}
