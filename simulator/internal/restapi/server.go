@@ -58,32 +58,52 @@ func New(eng *engine.Engine, env *fixtures.Environment, opts Options) *Server {
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &APIError{Code: StatusNotFound, Message: fmt.Sprintf("no resource at %s", r.URL.Path)})
 	})
-	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, &APIError{Code: StatusInvalidState, Message: fmt.Sprintf("method %s is not supported on %s", r.Method, r.URL.Path)})
-	})
-	r.HandleFunc("/api/v2/diagnostics/version", s.version).Methods(http.MethodGet)
+	route(r, "/api/v2/diagnostics/version", s.version, nil)
 	if opts.Notifications != nil {
 		r.PathPrefix("/api/v2/notifications").Handler(opts.Notifications)
 	}
 	api := r.PathPrefix("/api/v2").Subrouter()
 	api.NotFoundHandler = r.NotFoundHandler
-	api.MethodNotAllowedHandler = r.MethodNotAllowedHandler
 	api.Use(s.authenticated)
-	api.HandleFunc("/me", s.getMe).Methods(http.MethodGet)
-	api.HandleFunc("/me", s.postOp(voice.ResMe)).Methods(http.MethodPost)
-	api.HandleFunc("/me/devices", s.getDevices).Methods(http.MethodGet)
-	api.HandleFunc("/me/devices/{id}", s.getMyDevice).Methods(http.MethodGet)
-	api.HandleFunc("/me/devices/{id}", s.postOp(voice.ResDevice)).Methods(http.MethodPost)
-	api.HandleFunc("/me/devices/{id}/calls", s.postOp(voice.ResDeviceCalls)).Methods(http.MethodPost)
-	api.HandleFunc("/me/calls", s.getCalls).Methods(http.MethodGet)
-	api.HandleFunc("/me/calls/{id}", s.getCall).Methods(http.MethodGet)
-	api.HandleFunc("/me/calls/{id}", s.postOp(voice.ResCall)).Methods(http.MethodPost)
-	api.HandleFunc("/me/channels", s.getChannels).Methods(http.MethodGet)
-	api.HandleFunc("/me/channels/{id}", s.getChannel).Methods(http.MethodGet)
-	api.HandleFunc("/me/channels/{id}", s.postOp(voice.ResChannel)).Methods(http.MethodPost)
-	api.HandleFunc("/devices/{id}", s.getDevice).Methods(http.MethodGet)
+	for _, rt := range []struct {
+		path      string
+		get, post http.HandlerFunc
+	}{
+		{"/me", s.getMe, s.postOp(voice.ResMe)},
+		{"/me/devices", s.getDevices, nil},
+		{"/me/devices/{id}", s.getMyDevice, s.postOp(voice.ResDevice)},
+		{"/me/devices/{id}/calls", nil, s.postOp(voice.ResDeviceCalls)},
+		{"/me/calls", s.getCalls, nil},
+		{"/me/calls/{id}", s.getCall, s.postOp(voice.ResCall)},
+		{"/me/channels", s.getChannels, nil},
+		{"/me/channels/{id}", s.getChannel, s.postOp(voice.ResChannel)},
+		{"/devices/{id}", s.getDevice, nil},
+	} {
+		route(api, rt.path, rt.get, rt.post)
+	}
 	s.router = r
 	return s
+}
+
+// route serves path with GET and/or POST (nil: not served) and answers any other method with a statusCode 2
+// error naming the methods the path allows. The fallback is an explicit route because mux forgets a method
+// mismatch when a later route of the same sub-router matches the request's prefix, and would answer 404.
+func route(r *mux.Router, path string, get, post http.HandlerFunc) {
+	var allowed []string
+	if get != nil {
+		r.HandleFunc(path, get).Methods(http.MethodGet)
+		allowed = append(allowed, http.MethodGet)
+	}
+	if post != nil {
+		r.HandleFunc(path, post).Methods(http.MethodPost)
+		allowed = append(allowed, http.MethodPost)
+	}
+	allow := strings.Join(allowed, ", ")
+	r.HandleFunc(path, func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("Allow", allow)
+		writeError(w, &APIError{Code: StatusInvalidState,
+			Message: fmt.Sprintf("method %s is not supported on %s (allowed: %s)", req.Method, req.URL.Path, allow)})
+	})
 }
 
 // Handler returns the HTTP handler, with request logging.
