@@ -1,0 +1,250 @@
+package restapi_test
+
+import (
+	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/coachsim/coachsim/simulator/internal/restapi"
+)
+
+const accessDenied = `{"statusCode":20,"statusMessage":"Access denied"}`
+
+var _ = Describe("Authentication", func() {
+	var st *stack
+
+	BeforeEach(func() { st = startStack() })
+
+	userName := func(c *client) any {
+		GinkgoHelper()
+		r := c.get("/api/v2/me")
+		Expect(r).To(succeed())
+		return at(r.object(), "user", "userName")
+	}
+
+	DescribeTable("refuses a request without valid credentials with HTTP 401 and statusCode 20",
+		func(makeClient func() *client, method string) {
+			var body any
+			if method == http.MethodPost {
+				body = op{"operationName": "DoNotDisturbOn"}
+			}
+			r := makeClient().do(method, "/api/v2/me/devices/"+st.user("agent1").Device.ID, body, nil)
+			Expect(r.status).To(Equal(http.StatusUnauthorized), r.GomegaString())
+			Expect(r.body).To(MatchJSON(accessDenied))
+			Expect(r.header.Get("WWW-Authenticate")).To(HavePrefix("Basic"))
+			Expect(r.header.Values("Set-Cookie")).To(BeEmpty())
+		},
+		Entry("no credentials, GET", func() *client { return st.anonymous() }, http.MethodGet),
+		Entry("no credentials, POST", func() *client { return st.anonymous() }, http.MethodPost),
+		Entry("wrong password", func() *client { return st.anonymous().withBasic("agent1", "wrong") }, http.MethodGet),
+		Entry("empty password", func() *client { return st.anonymous().withBasic("agent1", "") }, http.MethodGet),
+		Entry("unknown user", func() *client { return st.anonymous().withBasic("nobody", "password") }, http.MethodPost),
+	)
+
+	It("refuses a forged session cookie", func() {
+		r := st.anonymous().do(http.MethodGet, "/api/v2/me", nil, http.Header{"Cookie": {restapi.SessionCookie + "=forged"}})
+		Expect(r.status).To(Equal(http.StatusUnauthorized), r.GomegaString())
+		Expect(r.body).To(MatchJSON(accessDenied))
+	})
+
+	It("sets a JSESSIONID cookie on the first Basic request and keeps it", func() {
+		c := st.client("agent1")
+		r := c.get("/api/v2/me")
+		Expect(r).To(succeed())
+		set := (&http.Response{Header: r.header}).Cookies()
+		Expect(set).To(HaveLen(1))
+		Expect(set[0].Name).To(Equal("JSESSIONID"))
+		Expect(set[0].Value).NotTo(BeEmpty())
+		Expect(set[0].Path).To(Equal("/"))
+		Expect(set[0].HttpOnly).To(BeTrue())
+
+		again := c.get("/api/v2/me")
+		Expect(again).To(succeed())
+		Expect(again.header.Values("Set-Cookie")).To(BeEmpty(), "Basic of the session's own user reuses the session")
+		Expect(c.sessionCookie()).To(Equal(set[0].Value))
+	})
+
+	It("gives every client its own session", func() {
+		a, b := st.client("agent1"), st.client("agent1")
+		Expect(a.get("/api/v2/me")).To(succeed())
+		Expect(b.get("/api/v2/me")).To(succeed())
+		Expect(a.sessionCookie()).NotTo(Equal(b.sessionCookie()))
+	})
+
+	It("accepts the session cookie alone afterwards, for reads and operations", func() {
+		c := st.client("agent1")
+		Expect(c.get("/api/v2/me")).To(succeed())
+		byCookie := c.cookieOnly()
+		Expect(userName(byCookie)).To(Equal("agent1"))
+		Expect(byCookie.deviceOp(op{"operationName": "DoNotDisturbOn"})).To(succeed())
+		Expect(st.client("agent1").device()).To(HaveKeyWithValue("doNotDisturb", "On"))
+	})
+
+	It("refuses a valid cookie together with a wrong Basic password", func() {
+		c := st.client("agent1")
+		Expect(c.get("/api/v2/me")).To(succeed())
+		r := c.withBasic("agent1", "wrong").get("/api/v2/me")
+		Expect(r.status).To(Equal(http.StatusUnauthorized), r.GomegaString())
+	})
+
+	It("invalidates the session on EndContactCenterSession", func() {
+		c := st.client("agent1")
+		Expect(c.post("/api/v2/me", op{"operationName": "StartContactCenterSession", "channels": []string{"voice"}})).To(succeed())
+		byCookie := c.cookieOnly()
+		Expect(userName(byCookie)).To(Equal("agent1"))
+
+		Expect(byCookie.post("/api/v2/me", op{"operationName": "EndContactCenterSession"})).To(succeed())
+		r := byCookie.get("/api/v2/me")
+		Expect(r.status).To(Equal(http.StatusUnauthorized), "the cookie of an ended session: %s", r.GomegaString())
+		Expect(r.body).To(MatchJSON(accessDenied))
+
+		Expect(userName(c)).To(Equal("agent1"), "Basic still works and opens a new session")
+		Expect(userName(c.cookieOnly())).To(Equal("agent1"))
+	})
+
+	It("does not end other sessions of the same user on EndContactCenterSession", func() {
+		a, b := st.client("agent1"), st.client("agent1")
+		Expect(a.get("/api/v2/me")).To(succeed())
+		Expect(b.get("/api/v2/me")).To(succeed())
+		Expect(a.cookieOnly().post("/api/v2/me", op{"operationName": "EndContactCenterSession"})).To(succeed())
+		Expect(userName(b.cookieOnly())).To(Equal("agent1"))
+	})
+
+	It("acts as the Basic user when a session cookie of another user comes along", func() {
+		c := st.client("agent1")
+		Expect(c.get("/api/v2/me")).To(succeed())
+		asAgent2 := c.withBasic("agent2", "password")
+		Expect(userName(asAgent2)).To(Equal("agent2"))
+
+		Expect(asAgent2.post("/api/v2/me/devices/"+st.user("agent2").Device.ID, op{"operationName": "DoNotDisturbOn"})).To(succeed())
+		r := asAgent2.post("/api/v2/me/devices/"+st.user("agent1").Device.ID, op{"operationName": "DoNotDisturbOn"})
+		Expect(r).To(haveStatus(http.StatusNotFound, restapi.StatusNotFound), "agent1's device is not agent2's")
+		Expect(st.client("agent2").device()).To(HaveKeyWithValue("doNotDisturb", "On"))
+		Expect(st.client("agent1").device()).To(HaveKeyWithValue("doNotDisturb", "Off"))
+	})
+
+	Describe("UserOf", func() {
+		It("resolves a request by Basic or by session cookie, and refuses anything else", func() {
+			c := st.client("supervisor1")
+			Expect(c.get("/api/v2/me")).To(succeed())
+			want := st.user("supervisor1").ID
+
+			byBasic := httptest.NewRequest(http.MethodPost, "/api/v2/notifications/handshake", nil)
+			byBasic.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("supervisor1:password")))
+			userOf := func(r *http.Request) string {
+				id, ok := st.api.UserOf(r)
+				Expect(ok).To(BeTrue())
+				return id
+			}
+			Expect(userOf(byBasic)).To(Equal(want))
+
+			byCookie := httptest.NewRequest(http.MethodPost, "/api/v2/notifications/handshake", nil)
+			byCookie.AddCookie(&http.Cookie{Name: restapi.SessionCookie, Value: c.sessionCookie()})
+			Expect(userOf(byCookie)).To(Equal(want))
+
+			for name, r := range map[string]*http.Request{
+				"nothing":        httptest.NewRequest(http.MethodPost, "/api/v2/notifications", nil),
+				"wrong password": basicRequest("supervisor1", "nope"),
+				"forged cookie":  cookieRequest("forged"),
+			} {
+				_, ok := st.api.UserOf(r)
+				Expect(ok).To(BeFalse(), name)
+			}
+		})
+	})
+})
+
+func basicRequest(user, pass string) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, "/api/v2/notifications", nil)
+	r.SetBasicAuth(user, pass)
+	return r
+}
+
+func cookieRequest(value string) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, "/api/v2/notifications", nil)
+	r.AddCookie(&http.Cookie{Name: restapi.SessionCookie, Value: value})
+	return r
+}
+
+var _ = Describe("CSRF protection", func() {
+	const refused = "Missing or invalid Csrf token"
+
+	Context("when the environment turns it on", func() {
+		var (
+			st     *stack
+			agent1 *client
+			dndOn  op
+			devURL string
+		)
+
+		BeforeEach(func() {
+			st = startStack(withCSRF)
+			agent1 = st.client("agent1")
+			dndOn = op{"operationName": "DoNotDisturbOn"}
+			devURL = "/api/v2/me/devices/" + st.user("agent1").Device.ID
+		})
+
+		It("hands out the header name and a token on every GET, stable within a session", func() {
+			r := agent1.get("/api/v2/me")
+			Expect(r).To(succeed())
+			Expect(r.header.Get("X-CSRF-HEADER")).To(Equal("X-CSRF-TOKEN"))
+			token := r.header.Get("X-CSRF-TOKEN")
+			Expect(token).NotTo(BeEmpty())
+			Expect(agent1.get("/api/v2/me/calls").header.Get("X-CSRF-TOKEN")).To(Equal(token))
+			Expect(st.client("agent1").get("/api/v2/me").header.Get("X-CSRF-TOKEN")).NotTo(Equal(token),
+				"another session has another token")
+		})
+
+		It("refuses a POST without a token with HTTP 403, and changes nothing", func() {
+			before := st.snapshot()
+			r := agent1.post(devURL, dndOn)
+			Expect(r.status).To(Equal(http.StatusForbidden), r.GomegaString())
+			Expect(strings.TrimSpace(string(r.body))).To(Equal(refused))
+			Expect(st.snapshot()).To(Equal(before))
+		})
+
+		It("refuses a POST with a wrong token, and changes nothing", func() {
+			Expect(agent1.get("/api/v2/me")).To(succeed())
+			before := st.snapshot()
+			r := agent1.do(http.MethodPost, devURL, dndOn, http.Header{"X-CSRF-TOKEN": {"not-the-token"}})
+			Expect(r.status).To(Equal(http.StatusForbidden), r.GomegaString())
+			Expect(strings.TrimSpace(string(r.body))).To(Equal(refused))
+			Expect(st.snapshot()).To(Equal(before))
+		})
+
+		It("refuses the token of another session", func() {
+			other := st.client("agent1")
+			token := other.get("/api/v2/me").header.Get("X-CSRF-TOKEN")
+			Expect(agent1.get("/api/v2/me")).To(succeed())
+			r := agent1.do(http.MethodPost, devURL, dndOn, http.Header{"X-CSRF-TOKEN": {token}})
+			Expect(r.status).To(Equal(http.StatusForbidden), r.GomegaString())
+		})
+
+		It("accepts a POST carrying the session's token", func() {
+			Expect(agent1.get("/api/v2/me")).To(succeed())
+			Expect(agent1.post(devURL, dndOn)).To(succeed())
+			Expect(agent1.device()).To(HaveKeyWithValue("doNotDisturb", "On"))
+		})
+
+		It("still answers a missing login with 401 before asking for a token", func() {
+			r := st.anonymous().post(devURL, dndOn)
+			Expect(r.status).To(Equal(http.StatusUnauthorized))
+			Expect(r.body).To(MatchJSON(accessDenied))
+		})
+	})
+
+	Context("when it is off (the default)", func() {
+		It("neither hands out tokens nor asks for them", func() {
+			st := startStack()
+			agent1 := st.client("agent1")
+			r := agent1.get("/api/v2/me")
+			Expect(r.header.Get("X-CSRF-HEADER")).To(BeEmpty())
+			Expect(r.header.Get("X-CSRF-TOKEN")).To(BeEmpty())
+			Expect(agent1.deviceOp(op{"operationName": "DoNotDisturbOn"})).To(succeed())
+		})
+	})
+})
