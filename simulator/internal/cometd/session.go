@@ -35,6 +35,14 @@ func (r endReason) String() string {
 	return "unknown"
 }
 
+// inflight is an event sent to an ack-mode client and kept until acknowledged. first is the batch it was first
+// sent in: every later batch repeats all unacknowledged events, so a client that acknowledges batch n has
+// received every event whose first batch is n or lower.
+type inflight struct {
+	first int64
+	data  []byte
+}
+
 // heldPoll is a /meta/connect waiting in its request goroutine. wake is signalled whenever the waiter should
 // look at the session again (something queued, superseded, session ended).
 type heldPoll struct {
@@ -59,9 +67,9 @@ type session struct {
 	mu       sync.Mutex
 	ended    endReason
 	subs     map[string]struct{}
-	queue    [][]byte // encoded events not yet handed to a connect reply
-	inflight [][]byte // ack mode: events of batch inflightBatch, sent but not acknowledged
-	batch    int64    // ack mode: number of the last batch sent
+	queue    [][]byte   // encoded events not yet handed to a connect reply
+	inflight []inflight // ack mode: events sent but not acknowledged, oldest first
+	batch    int64      // ack mode: number of the last batch sent
 	poll     *heldPoll
 	deadline time.Time   // expiry instant while no connect is held
 	expiry   *time.Timer // fires at deadline; stopped while a connect is held
@@ -108,16 +116,21 @@ func (s *session) pendingLocked() bool {
 	return len(s.queue) > 0 || len(s.inflight) > 0
 }
 
-// acknowledgeLocked drops the in-flight batch once the client confirms it (or a later one).
-func (s *session) acknowledgeLocked(batch int64) {
-	if len(s.inflight) > 0 && batch >= s.batch {
-		s.inflight = nil
+// acknowledgeLocked releases the events the client confirms having received with batch n. Acknowledgements
+// that arrive late (a stale connect processed after a newer one) release nothing more than they should.
+func (s *session) acknowledgeLocked(n int64) {
+	i := 0
+	for i < len(s.inflight) && s.inflight[i].first <= n {
+		i++
+	}
+	if i > 0 {
+		s.inflight = append(s.inflight[:0:0], s.inflight[i:]...)
 	}
 }
 
 // takeLocked returns the events for a connect reply and, in ack mode, the batch number they travel in (0 when
 // there is nothing to send). Without ack the events leave the session for good. With ack, unacknowledged events
-// are sent again ahead of the new ones, all under a fresh batch number.
+// are sent again ahead of the new ones under a fresh batch number, and stay until acknowledged.
 func (s *session) takeLocked() ([][]byte, int64) {
 	if !s.ack {
 		out := s.queue
@@ -127,10 +140,16 @@ func (s *session) takeLocked() ([][]byte, int64) {
 	if !s.pendingLocked() {
 		return nil, 0
 	}
-	s.inflight = append(s.inflight, s.queue...)
-	s.queue = nil
 	s.batch++
-	return s.inflight, s.batch
+	for _, data := range s.queue {
+		s.inflight = append(s.inflight, inflight{first: s.batch, data: data})
+	}
+	s.queue = nil
+	out := make([][]byte, len(s.inflight))
+	for i, e := range s.inflight {
+		out[i] = e.data
+	}
+	return out, s.batch
 }
 
 // connectEndedLocked starts the idle clock at the end of a connect reply.
