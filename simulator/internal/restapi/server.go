@@ -223,6 +223,9 @@ func decodeOperation(w http.ResponseWriter, r *http.Request) (voice.Request, err
 	if err := json.Unmarshal(data, &body); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
+			if typeErr.Field == "" { // the body itself is an array, a string, a number…
+				return req, &APIError{Code: StatusInvalidValue, Message: "request body must be a JSON object, not " + typeErr.Value}
+			}
 			return req, &APIError{Code: StatusInvalidValue, Message: fmt.Sprintf("parameter %q must be of type %s", typeErr.Field, typeErr.Type)}
 		}
 		return req, &APIError{Code: StatusInvalidValue, Message: "request body is not valid JSON: " + err.Error()}
