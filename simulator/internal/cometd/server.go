@@ -33,6 +33,7 @@ const (
 type Config struct {
 	// Timeout is the longest a /meta/connect is held waiting for messages (default 30s). It is advertised in
 	// advice.timeout (ms); a client's own smaller advice.timeout is honoured, 0 meaning "answer at once".
+	// An http.Server in front of this handler needs a WriteTimeout (if any) comfortably above Timeout.
 	Timeout time.Duration
 	// MaxInterval is how long a session lives without a /meta/connect, counted from the end of the last connect
 	// reply (or from the handshake); a held connect keeps the session alive (default 15s).

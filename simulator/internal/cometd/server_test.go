@@ -432,6 +432,50 @@ var _ = Describe("long polling", func() {
 		Expect(dataStrings(events)).To(Equal([]string{"/v2/me/calls 1", "/v2/me/calls 2"}))
 	})
 
+	// The next two specs stage, under the session lock, a publish that lands in the instant between a held
+	// connect losing its claim and noticing it, which HTTP timing alone cannot produce on demand.
+	aliceSession := func() *session {
+		GinkgoHelper()
+		all := f.srv.snapshot()
+		Expect(all).To(HaveLen(1))
+		return all[0]
+	}
+
+	It("gives nothing to a superseded connect even when something is queued as it wakes", func() {
+		older := startConnect(context.Background(), map[string]any{"id": "1"})
+		sess := aliceSession()
+		sess.mu.Lock()
+		oldPoll := sess.poll
+		sess.poll = newHeldPoll() // a newer connect has taken over...
+		sess.queue = append(sess.queue, []byte(`{"channel":"/v2/me/calls","data":"raced"}`))
+		oldPoll.signal() // ...and the older one is told to leave
+		sess.mu.Unlock()
+		var r response
+		Eventually(older).WithTimeout(2 * time.Second).Should(Receive(&r))
+		Expect(r.msgs).To(HaveLen(1), "the superseded connect carried events: %s", r.body)
+		sess.mu.Lock()
+		sess.poll = nil
+		sess.mu.Unlock()
+		events, _, err := alice.connectNow()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(dataStrings(events)).To(Equal([]string{`/v2/me/calls "raced"`}))
+	})
+
+	It("gives nothing to an aborted connect even when something is queued as it notices", func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := startConnect(ctx, nil)
+		sess := aliceSession()
+		sess.mu.Lock()
+		sess.queue = append(sess.queue, []byte(`{"channel":"/v2/me/calls","data":"raced"}`)) // no wake-up signal
+		sess.mu.Unlock()
+		cancel()
+		Eventually(done).WithTimeout(2 * time.Second).Should(Receive())
+		Eventually(func() int { return heldConnects(f.srv) }).WithTimeout(2 * time.Second).Should(BeZero())
+		events, _, err := alice.connectNow()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(dataStrings(events)).To(Equal([]string{`/v2/me/calls "raced"`}))
+	})
+
 	It("resends an unacknowledged batch to a client using the ack extension", func() {
 		acker := f.newClient("alice")
 		DeferCleanup(acker.closeIdle)
