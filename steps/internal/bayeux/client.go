@@ -232,8 +232,6 @@ func (c *Client) Connect(ctx context.Context, channels ...string) error {
 		}
 		return err
 	}
-	_ = c.fire(EventHandshakeOK)
-
 	accepted, refused, err := c.metaSubscription(ctx, ChannelSubscribe, channels)
 	c.addSubs(accepted)
 	c.reportRefusals(refused)
@@ -248,6 +246,7 @@ func (c *Client) Connect(ctx context.Context, channels ...string) error {
 		c.abandon(ctx)
 		return err
 	}
+	_ = c.fire(EventHandshakeOK)
 
 	loopCtx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -393,7 +392,8 @@ func (c *Client) connectOnce(ctx context.Context, b *backoff) step {
 	return step{act: actConnect, delay: max(adv.Interval, b.next())}
 }
 
-// rehandshake replaces a lost session and re-subscribes every kept channel before polling resumes.
+// rehandshake replaces a lost session and re-subscribes every kept channel before polling resumes. The
+// client stays Handshaking until the subscriptions are back, so Connected always means "subscribed".
 func (c *Client) rehandshake(ctx context.Context, b *backoff) step {
 	c.opMu.Lock()
 	defer c.opMu.Unlock()
@@ -416,7 +416,6 @@ func (c *Client) rehandshake(ctx context.Context, b *backoff) step {
 		}
 		return step{act: actHandshake, delay: max(adv.Interval, b.next())}
 	}
-	_ = c.fire(EventHandshakeOK)
 	_, refused, err := c.metaSubscription(ctx, ChannelSubscribe, c.Subscriptions())
 	if ctx.Err() != nil {
 		return step{act: actStop}
@@ -427,8 +426,10 @@ func (c *Client) rehandshake(ctx context.Context, b *backoff) step {
 		if err != nil {
 			c.emitFailure(MetaSubscribeFailed, ChannelSubscribe, "", err)
 		}
+		_ = c.fire(EventHandshakeFailed)
 		return step{act: actHandshake, delay: b.next()}
 	}
+	_ = c.fire(EventHandshakeOK)
 	return c.follow(c.Advice())
 }
 

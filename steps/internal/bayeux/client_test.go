@@ -234,7 +234,18 @@ var _ = Describe("Client against an in-test Bayeux server", func() {
 	})
 
 	It("re-handshakes and re-subscribes every channel after a 402, then keeps delivering", func() {
-		c := newClient()
+		var mu sync.Mutex
+		var subsWhenConnected [][]string
+		c := newClient(func(cfg *bayeux.Config) {
+			cfg.OnMeta = func(e bayeux.MetaEvent) {
+				rec.onMeta(e)
+				if e.Kind == bayeux.MetaStateChanged && e.To == bayeux.Connected && e.From == bayeux.Handshaking {
+					mu.Lock()
+					subsWhenConnected = append(subsWhenConnected, srv.Subscribed())
+					mu.Unlock()
+				}
+			}
+		})
 		Expect(c.Connect(ctx, "/v2/me/devices")).To(Succeed())
 		Expect(c.Subscribe(ctx, "/v2/me/calls")).To(Succeed())
 		Eventually(func() int { return srv.Count("/meta/connect", "") }).Should(BeNumerically(">=", 1))
@@ -245,6 +256,11 @@ var _ = Describe("Client against an in-test Bayeux server", func() {
 		Eventually(func() int { return srv.Count("/meta/subscribe", "/v2/me/devices") }).Should(Equal(2))
 		Eventually(srv.Subscribed).Should(Equal([]string{"/v2/me/calls", "/v2/me/devices"}))
 		Eventually(c.State).Should(Equal(bayeux.Connected))
+		mu.Lock()
+		Expect(subsWhenConnected).To(HaveLen(2))
+		Expect(subsWhenConnected[1]).To(Equal([]string{"/v2/me/calls", "/v2/me/devices"}),
+			"Connected is entered only once every subscription is back in place")
+		mu.Unlock()
 
 		Expect(rec.States()).To(ContainElements(bayeux.Handshaking, bayeux.Connected, bayeux.Handshaking, bayeux.Connected))
 		Expect(rec.Meta(bayeux.MetaConnectFailed)).To(ContainElement(And(

@@ -10,9 +10,11 @@ const (
 	// Unconnected: no Bayeux session. A new Client starts here; the loop comes back here after a failed
 	// re-handshake and waits its back-off before trying again.
 	Unconnected State = iota
-	// Handshaking: a /meta/handshake request is in flight.
+	// Handshaking: a session is being set up: the /meta/handshake and then the (re-)subscription of every
+	// channel the client keeps.
 	Handshaking
-	// Connected: the client holds a clientId the server accepted and its last /meta/connect (if any) succeeded.
+	// Connected: the session is up with all its subscriptions confirmed, and the last /meta/connect (if any)
+	// succeeded. Notifications published from now on reach the client.
 	Connected
 	// Reconnecting: the session is believed alive but the last /meta/connect failed (transport error, HTTP
 	// error, or a refusal that did not ask for a new handshake); the loop retries after a back-off.
@@ -46,9 +48,9 @@ type Event int
 const (
 	// EventHandshake: a (re-)handshake starts.
 	EventHandshake Event = iota + 1
-	// EventHandshakeOK: the server accepted the handshake and gave a clientId.
+	// EventHandshakeOK: the server accepted the handshake and every subscription that followed it.
 	EventHandshakeOK
-	// EventHandshakeFailed: the handshake was refused or did not get through.
+	// EventHandshakeFailed: the handshake, or the re-subscription after it, was refused or did not get through.
 	EventHandshakeFailed
 	// EventConnectOK: a /meta/connect was answered with successful:true.
 	EventConnectOK
