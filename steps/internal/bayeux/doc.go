@@ -10,11 +10,11 @@
 // A Client moves through the states of Transition, the single place that decides state changes:
 // Unconnected -> Handshaking -> Connected <-> Reconnecting, back to Handshaking whenever the server forgets
 // the session, and finally Disconnected. Handshaking covers the handshake and the (re-)subscriptions that
-// follow it, so Connected always means the subscriptions are in place. Connect performs the first handshake and subscriptions itself and
-// reports their failures (a refused handshake surfaces as a *ServerError carrying the server's error text);
-// after that the loop recovers on its own: transport and HTTP failures are retried after a bounded,
-// doubling back-off; a 402 or advice reconnect "handshake" leads to a new handshake followed by the
-// re-subscription of every channel kept; advice reconnect "none" ends the loop.
+// follow it, so Connected always means the subscriptions are in place. Connect performs the first handshake
+// and subscriptions itself and reports their failures (a refused handshake surfaces as a *ServerError
+// carrying the server's error text); after that the loop recovers on its own: transport and HTTP failures
+// are retried after a bounded, doubling back-off; a 402 or advice reconnect "handshake" leads to a new
+// handshake followed by the re-subscription of every channel kept; advice reconnect "none" ends the loop.
 //
 // # Delivery
 //
