@@ -156,9 +156,17 @@ func (c *client) post(path string, body any) reply {
 	return c.do(http.MethodPost, path, body, nil)
 }
 
-// do sends one request. Headers in extra are set last, so they override the client's own.
+// do sends one request and fails the spec if no reply arrives. Headers in extra are set last, so they
+// override the client's own.
 func (c *client) do(method, path string, body any, extra http.Header) reply {
 	GinkgoHelper()
+	r, err := c.send(method, path, body, extra)
+	Expect(err).NotTo(HaveOccurred())
+	return r
+}
+
+// send sends one request; it makes no assertion, so goroutines other than the spec's may use it.
+func (c *client) send(method, path string, body any, extra http.Header) (reply, error) {
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -168,11 +176,15 @@ func (c *client) do(method, path string, body any, extra http.Header) reply {
 		rd = bytes.NewReader(b)
 	default:
 		data, err := json.Marshal(b)
-		Expect(err).NotTo(HaveOccurred())
+		if err != nil {
+			return reply{}, fmt.Errorf("encoding the body of %s %s: %w", method, path, err)
+		}
 		rd = bytes.NewReader(data)
 	}
 	req, err := http.NewRequest(method, c.st.srv.URL+path, rd)
-	Expect(err).NotTo(HaveOccurred())
+	if err != nil {
+		return reply{}, err
+	}
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -186,14 +198,18 @@ func (c *client) do(method, path string, body any, extra http.Header) reply {
 		req.Header[http.CanonicalHeaderKey(k)] = vs
 	}
 	resp, err := c.http.Do(req)
-	Expect(err).NotTo(HaveOccurred(), "%s %s", method, path)
+	if err != nil {
+		return reply{}, fmt.Errorf("%s %s: %w", method, path, err)
+	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
-	Expect(err).NotTo(HaveOccurred(), "reading the reply to %s %s", method, path)
+	if err != nil {
+		return reply{}, fmt.Errorf("reading the reply to %s %s: %w", method, path, err)
+	}
 	if name := resp.Header.Get("X-CSRF-HEADER"); name != "" {
 		c.csrfHeader, c.csrfToken = name, resp.Header.Get(name)
 	}
-	return reply{method: method, path: path, status: resp.StatusCode, header: resp.Header, body: data}
+	return reply{method: method, path: path, status: resp.StatusCode, header: resp.Header, body: data}, nil
 }
 
 // reply is one HTTP answer, kept with the request line for failure messages.
