@@ -129,6 +129,13 @@ func (s *State) answer(p *party) {
 	}
 	if c.parent == nil {
 		p.received = true // a ringing call answered on a non-consult call
+		// Call scope: a supervisor left waiting by a transfer continues with the agent who answers
+		// (behaviour.md §5), exactly as completeConsult does for a two-step transfer.
+		for _, q := range c.supervisors() {
+			if q.sup.monitored == nil && isAgent(p) {
+				q.sup.monitored = p
+			}
+		}
 	}
 	for _, q := range c.members() {
 		if q.origin && q.state == Dialing {
