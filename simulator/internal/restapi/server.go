@@ -106,8 +106,22 @@ func route(r *mux.Router, path string, get, post http.HandlerFunc) {
 	})
 }
 
-// Handler returns the HTTP handler, with request logging.
-func (s *Server) Handler() http.Handler { return s.logged(s.router) }
+// Handler returns the HTTP handler, with request logging. A trailing slash is ignored, since the GWS
+// documentation itself writes POST /api/v2/me/ for StartContactCenterSession.
+func (s *Server) Handler() http.Handler { return s.logged(withoutTrailingSlash(s.router)) }
+
+// withoutTrailingSlash serves /api/v2/me/ as /api/v2/me.
+func withoutTrailingSlash(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; len(p) > 1 && strings.HasSuffix(p, "/") {
+			u := *r.URL
+			u.Path, u.RawPath = strings.TrimRight(p, "/"), ""
+			r = r.WithContext(r.Context()) // a shallow copy whose URL may be replaced
+			r.URL = &u
+		}
+		next.ServeHTTP(w, r)
+	})
+}
 
 // UserOf authenticates a request (Basic or session cookie) without creating a session.
 func (s *Server) UserOf(r *http.Request) (string, bool) { return s.sessions.UserOf(r) }
