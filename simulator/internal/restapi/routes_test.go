@@ -303,7 +303,7 @@ var _ = Describe("Routes", func() {
 		})
 	})
 
-	Describe("unsupported methods and unknown paths", func() {
+	Describe("paths and methods", func() {
 		DescribeTable("an existing path answers a method it does not serve with statusCode 2 and Allow",
 			func(method, path, allow string) {
 				r := agent1.do(method, path, nil, nil)
@@ -324,6 +324,15 @@ var _ = Describe("Routes", func() {
 		It("answers a method error on a protected path only after authentication", func() {
 			r := st.anonymous().do(http.MethodDelete, "/api/v2/me/calls/x", nil, nil)
 			Expect(r).To(haveStatus(http.StatusUnauthorized, restapi.StatusNotAuthenticated))
+		})
+
+		It("ignores a trailing slash, as the documentation writes POST /api/v2/me/", func() {
+			Expect(agent1.post("/api/v2/me/", op{"operationName": "StartContactCenterSession", "channels": []string{"voice"}})).To(succeed())
+			Expect(agent1.post("/api/v2/me/channels/voice/", op{"operationName": "Ready"})).To(succeed())
+			r := agent1.get("/api/v2/me/devices/")
+			Expect(r).To(succeed())
+			Expect(r.object()["uris"]).To(Equal([]any{st.deviceURI("agent1")}))
+			Expect(at(agent1.device(), "userState", "state")).To(Equal("Ready"))
 		})
 
 		It("answers an unknown path with statusCode 6", func() {
