@@ -239,7 +239,7 @@ func (s *State) agentLeft(c *call, p *party) {
 			continue
 		}
 		if q.sup.scope == ScopeAgent && !s.dev.AgentScopeKeepsSupervisor {
-			s.supervisorLeaves(q)
+			s.releaseSupervisor(q)
 			continue
 		}
 		q.sup.monitored = nil

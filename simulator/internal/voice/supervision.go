@@ -161,14 +161,32 @@ func (s *State) supervisorConnected(sp *party) {
 }
 
 // supervisorLeaves releases a supervision leg and updates the others; a NextCall subscription it consumed
-// ends here (behaviour.md §6, §7).
+// ends here (behaviour.md §6, §7). The monitored agent gets a StatusChange (§7); the other parties' updates
+// are typed by what changed for them, like every other update (e.g. ParticipantsUpdated for a customer who
+// loses a barged-in supervisor).
 func (s *State) supervisorLeaves(sp *party) {
 	s.release(sp, "")
 	for _, q := range sp.call.parties {
 		if q.sup == nil && q.state.active() {
-			s.touch(q, NotifyStatusChange)
+			kind := ""
+			if q == sp.sup.monitored {
+				kind = NotifyStatusChange
+			}
+			s.touch(q, kind)
 		}
 	}
+	s.expireConsumed(sp)
+}
+
+// releaseSupervisor releases a supervision leg without updating the other parties, for an operation that is
+// still changing the call and updates them once it is done (so nobody sees a half-applied operation).
+func (s *State) releaseSupervisor(sp *party) {
+	s.release(sp, "")
+	s.expireConsumed(sp)
+}
+
+// expireConsumed ends the NextCall subscription a released supervision leg consumed (behaviour.md §6).
+func (s *State) expireConsumed(sp *party) {
 	if sub := sp.sup.consumes; sub != nil && sub.owner.sub == sub {
 		s.dropSubscription(sub)
 		s.emitDevice(sub.owner)
