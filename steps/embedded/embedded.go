@@ -1,0 +1,34 @@
+// Package embedded is the conformance suite's default target: a fresh coachsim simulator, served on a
+// loopback port, for every scenario. Scenarios reach it over HTTP and CometD like any other server; since no
+// two scenarios share one, they run concurrently and in random order without interfering.
+//
+// Concurrency contract: a Target is safe for concurrent use; each Acquire starts an independent simulator.
+package embedded
+
+import (
+	"context"
+
+	"github.com/coachsim/coachsim/fixtures"
+	"github.com/coachsim/coachsim/simulator"
+	"github.com/coachsim/coachsim/steps"
+)
+
+// Target starts a simulator of the default environment (behaviour.md §1) per scenario.
+type Target struct {
+	// Options are passed to every simulator (e.g. deviations, for the suite's own tests).
+	Options []simulator.Option
+}
+
+// Acquire starts a simulator; a scenario that needs a SIP Cluster gets one whose environment says so.
+func (t Target) Acquire(_ context.Context, needs steps.Needs) (string, func(), error) {
+	env := fixtures.Default()
+	env.SIPCluster = needs.SIPCluster
+	lb, err := simulator.StartLoopback(env, t.Options...)
+	if err != nil {
+		return "", nil, err
+	}
+	return lb.URL, lb.Close, nil
+}
+
+// Isolated is true: every scenario has a simulator of its own.
+func (Target) Isolated() bool { return true }

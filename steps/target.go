@@ -1,0 +1,125 @@
+// Package steps is the godog glue of coachsim's conformance suite: the step definitions of the vocabulary in
+// features/README.md, grouped by domain, and the per-scenario World they share.
+//
+// The steps reach the server under test only through its public API: REST through steps/internal/gws and
+// CometD through steps/internal/bayeux. Every notification a role receives goes into the scenario's event
+// log (steps/internal/eventlog); assertions wait on that log with a deadline and, on timeout, report what
+// was expected next to everything that did arrive.
+//
+// Concurrency contract: each scenario builds its own World in a Before hook and carries it in the context
+// under an unexported key; nothing is shared between scenarios except the immutable Options. Scenarios may
+// therefore run concurrently, in random order — on an isolated target (a fresh server per scenario) — or
+// one at a time against a shared, long-lived server, which the After hook returns to a clean state.
+package steps
+
+import (
+	"context"
+	"time"
+)
+
+// Target provides the server a scenario runs against.
+type Target interface {
+	// Acquire returns the base URL (scheme://host:port) of a server for one scenario, and a func that
+	// releases it when the scenario ends. needs says what the scenario requires of the environment.
+	Acquire(ctx context.Context, needs Needs) (baseURL string, release func(), err error)
+	// Isolated reports whether every Acquire gets a server of its own. A shared target makes the suite run
+	// scenarios one at a time and clean up after each.
+	Isolated() bool
+}
+
+// Needs is what a scenario requires of the server's environment (from its tags).
+type Needs struct {
+	// SIPCluster: the scenario is tagged @sip-cluster.
+	SIPCluster bool
+}
+
+// SharedTarget is a long-lived server at a fixed base URL, e.g. a vendor's implementation.
+type SharedTarget string
+
+// Acquire returns the fixed URL.
+func (t SharedTarget) Acquire(context.Context, Needs) (string, func(), error) {
+	return string(t), func() {}, nil
+}
+
+// Isolated is false: scenarios share the server.
+func (SharedTarget) Isolated() bool { return false }
+
+// Credentials log a role in.
+type Credentials struct {
+	User     string `yaml:"user"`
+	Password string `yaml:"password"`
+}
+
+// Profile maps the suite's role names (customer1, agent1, ... supervisor2) to accounts on the target, and
+// names the target's routing point.
+type Profile struct {
+	Roles        map[string]Credentials `yaml:"roles"`
+	RoutingPoint string                 `yaml:"routingPoint"`
+	// SIPCluster says the shared target's environment is a SIP Cluster (scenarios tagged @sip-cluster
+	// need one; an isolated target starts one for them).
+	SIPCluster bool `yaml:"sipCluster"`
+}
+
+// DefaultProfile is the default environment of behaviour.md §1: each role logs in as the user of the same
+// name with password "password" (test data), and the routing point is 7000.
+func DefaultProfile() Profile {
+	p := Profile{Roles: map[string]Credentials{}, RoutingPoint: "7000"}
+	for _, r := range []string{"customer1", "customer2", "agent1", "agent2", "agent3", "supervisor1", "supervisor2"} {
+		p.Roles[r] = Credentials{User: r, Password: "password"}
+	}
+	return p
+}
+
+// Options configure the steps for a run.
+type Options struct {
+	Target  Target
+	Profile Profile
+	// Deadline bounds every "eventually" wait (default 5s).
+	Deadline time.Duration
+	// Quiet is the quiet period of "no ... " assertions (default 300ms).
+	Quiet time.Duration
+	// Observer, if set, receives every REST exchange and every notification of every scenario, for reports.
+	Observer Observer
+}
+
+// Observer receives what a run sees, scenario by scenario. Methods may be called concurrently for different
+// scenarios.
+type Observer interface {
+	Exchange(scenarioID string, ex Exchange)
+	Notification(scenarioID string, n Received)
+}
+
+// Exchange is one REST request/response made by a role.
+type Exchange struct {
+	Role         string
+	Method, Path string
+	RequestBody  []byte
+	HTTPStatus   int
+	ResponseBody []byte
+	Started      time.Time
+	Finished     time.Time
+}
+
+// Received is one notification received by a role.
+type Received struct {
+	Role     string
+	Channel  string
+	Data     []byte
+	Received time.Time
+}
+
+func (o Options) withDefaults() Options {
+	if o.Deadline <= 0 {
+		o.Deadline = 5 * time.Second
+	}
+	if o.Quiet <= 0 {
+		o.Quiet = 300 * time.Millisecond
+	}
+	if o.Profile.Roles == nil {
+		o.Profile = DefaultProfile()
+	}
+	if o.Profile.RoutingPoint == "" {
+		o.Profile.RoutingPoint = "7000"
+	}
+	return o
+}
