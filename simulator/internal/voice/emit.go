@@ -194,6 +194,9 @@ func (s *State) callCapabilities(p *party) []string {
 			}
 			return []string{OpHangup}
 		}
+		if c.parent == nil && c.otherMember(p) != nil { // a held call can be transferred (GWS Hold sample)
+			return []string{OpHangup, OpRetrieve, OpSingleStepTransfer, OpInitiateTransfer, OpInitiateConference}
+		}
 		return []string{OpHangup, OpRetrieve}
 	}
 	return []string{}
