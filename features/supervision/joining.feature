@@ -1,5 +1,5 @@
 Feature: The supervisor's call
-  When a supervised agent's received call is established, the supervisor gets its own view of that call
+  Once a supervised agent's received call is established, the supervisor gets its own view of that call
   (behaviour.md §4.1–4.3), in every mode. ListenIn and Coach wait for the next received call; while the
   supervisor is on a call, the agent's further calls are not supervised (behaviour.md §4.5, §4.6).
 
