@@ -18,6 +18,10 @@ build: ## build bin/coachsim
 run: ## serve the default environment on 127.0.0.1:8080
 	$(GO) run ./cmd/coachsim serve
 
+.PHONY: conform
+conform: ## the main job: the conformance suite against the embedded simulator, reports in reports/out/
+	$(GO) run ./cmd/coachsim conform --out $(OUT) $(ARGS)
+
 .PHONY: deps
 deps: ## install what the tests need: Go modules and the pinned npm interop clients
 	$(GO) mod download
