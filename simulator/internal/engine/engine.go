@@ -51,6 +51,7 @@ type Engine struct {
 	once  sync.Once
 
 	mu      sync.Mutex // guards the outbox and the sinks
+	closed  bool       // set by Close: nothing is delivered any more
 	seq     uint64
 	pending []*batch
 	sinks   map[int]Sink
@@ -91,10 +92,15 @@ func (e *Engine) loop(st *voice.State) {
 	}
 }
 
-// Close stops the loop; pending batches are dropped. It is idempotent.
+// Close stops the loop; pending batches are dropped, and tickets released afterwards deliver nothing. It is
+// idempotent.
 func (e *Engine) Close() {
 	e.once.Do(func() { close(e.quit) })
 	<-e.done
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.closed = true
+	e.pending = nil
 }
 
 // run executes fn on the loop and waits for it.
@@ -187,6 +193,9 @@ func (t *Ticket) Release() {
 func (e *Engine) release(b *batch) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.closed {
+		return
+	}
 	b.released = true
 	for len(e.pending) > 0 && e.pending[0].released {
 		head := e.pending[0]
