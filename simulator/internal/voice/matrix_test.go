@@ -92,7 +92,7 @@ func superviseAnsweredCall(w *world, l legs, supervised bool) string {
 	return id
 }
 
-// endCall has C hang up a call now served by B (after a transfer).
+// endTransferredCall has C hang up a call now served by B (after a transfer).
 func endTransferredCall(w *world, l legs, scope voice.Scope, mode voice.Mode) {
 	GinkgoHelper()
 	w.op(nC, voice.OpHangup)
