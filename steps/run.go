@@ -37,6 +37,9 @@ type RunOptions struct {
 	Randomize int64
 	// Name of the suite in godog's output.
 	Name string
+	// OnScenario, if set, is called as each scenario ends, with its outcome (for live progress). Calls may
+	// come from several goroutines, never at once.
+	OnScenario func(reports.Scenario)
 }
 
 // Run executes the suite once and returns godog's status (0 passed, 1 failed, 2 a godog usage error) and
@@ -51,6 +54,7 @@ func Run(ctx context.Context, ro RunOptions) (int, []reports.Feature) {
 		conc = 1
 	}
 	rec := newRecorder(ro.Features)
+	rec.onScenario = ro.OnScenario
 	opts.Observer = teeObserver{rec, opts.Observer}
 	paths := ro.Paths
 	if len(paths) == 0 {
@@ -137,6 +141,8 @@ func (t teeObserver) Notification(id string, n Received) {
 type recorder struct {
 	index *featureIndex
 
+	onScenario func(reports.Scenario)
+
 	mu        sync.Mutex
 	scenarios map[string]*reports.Scenario // by pickle id
 	uris      map[string]string            // pickle id -> feature uri
@@ -213,6 +219,9 @@ func (r *recorder) hook(sc *godog.ScenarioContext) {
 			if n := len(rs.Steps); n > 0 {
 				rs.Steps[n-1].Outcome, rs.Steps[n-1].Error = reports.Failed, err.Error()
 			}
+		}
+		if r.onScenario != nil {
+			r.onScenario(*rs)
 		}
 		return ctx, nil
 	})
