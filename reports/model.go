@@ -79,6 +79,9 @@ type Step struct {
 	// JSON and the closest notification that did arrive, for a diff in report.html.
 	Expected string
 	Closest  string
+	// Role, when known, is the role whose wait failed; report.html draws the missing notification to it.
+	// When empty, the diagram looks for a role named in the first line of Error.
+	Role string
 }
 
 // Exchange is one REST request made by a role.
