@@ -152,12 +152,9 @@ func parseExpectation(item *yaml.Node, bad func(*yaml.Node, string, ...any) erro
 	return e, nil
 }
 
-// yamlErrorLine digs the line number out of a yaml error message ("yaml: line 3: ..."), or 0.
+// yamlErrorLine digs the line number out of a YAML syntax error ("yaml: line 3: ..."), or 0. The parser
+// names the line where it noticed the problem, which can be the line before the mistake.
 func yamlErrorLine(err error) int {
-	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		return 0
-	}
 	var line int
 	if _, scanErr := fmt.Sscanf(strings.TrimPrefix(err.Error(), "yaml: "), "line %d:", &line); scanErr == nil {
 		return line

@@ -76,3 +76,5 @@ var _ = Describe("golden files", func() {
 		}
 	})
 })
+
+func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
