@@ -33,12 +33,12 @@ func coverageOf(run Run) coverage {
 				}
 			}
 			for _, n := range s.Notifications {
-				h := headOf(n.Data)
-				if h.MessageType != "" {
-					types[h.MessageType] = true
+				mt, nt := typesOf(n.Data)
+				if mt != "" {
+					types[mt] = true
 				}
-				if h.NotificationType != "" {
-					types[h.NotificationType] = true
+				if nt != "" {
+					types[nt] = true
 				}
 			}
 		}
@@ -111,4 +111,27 @@ func headOf(data string) notificationHead {
 	h.MessageType, _ = m["messageType"].(string)
 	h.NotificationType, _ = m["notificationType"].(string)
 	return h
+}
+
+// typesOf reads only the messageType and notificationType of a notification (of its data object, or of
+// the "data" member of a whole Bayeux message).
+func typesOf(data string) (messageType, notificationType string) {
+	type head struct {
+		MessageType      string `json:"messageType"`
+		NotificationType string `json:"notificationType"`
+	}
+	var m struct {
+		head
+		Data json.RawMessage `json:"data"`
+	}
+	if json.Unmarshal([]byte(data), &m) != nil {
+		return "", ""
+	}
+	if m.MessageType == "" && m.NotificationType == "" && len(m.Data) > 0 {
+		var inner head
+		if json.Unmarshal(m.Data, &inner) == nil {
+			return inner.MessageType, inner.NotificationType
+		}
+	}
+	return m.MessageType, m.NotificationType
 }

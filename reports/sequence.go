@@ -484,7 +484,7 @@ func missingRow(st Step, x1, x2, y int) seqRow {
 	} else {
 		r.Label = "expected " + cmp.Or(firstLine(st.Expected), "a notification")
 	}
-	r.Sub = "✗ never arrived: " + strings.TrimSpace(st.Keyword) + " " + st.Text
+	r.Sub = "✗ never arrived: " + strings.TrimSpace(st.Keyword) + " " + strings.TrimSuffix(st.Text, ":")
 	arrow(&r, x1, x2, y)
 	r.Title = "never arrived — " + strings.TrimSpace(st.Keyword) + " " + st.Text + "\n\n" + st.Error
 	return r
@@ -494,7 +494,7 @@ func failRow(st Step, y, width int) seqRow {
 	r := seqRow{Kind: "fail", Class: "o-failed", Y: y, LineY: y + seqEventRow/2 + 4, TextX: seqMarginLeft + 6,
 		Width: width, HasTitle: true}
 	r.LabelY = r.LineY - 4
-	r.Label = clip("✗ "+strings.TrimSpace(st.Keyword)+" "+st.Text+": "+firstLine(st.Error),
+	r.Label = clip("✗ "+strings.TrimSpace(st.Keyword)+" "+strings.TrimSuffix(st.Text, ":")+": "+firstLine(st.Error),
 		int(float64(width-seqMarginLeft-12)/seqCharWidth))
 	r.HitX, r.HitY, r.HitW, r.HitH = seqMarginLeft, y+1, width-seqMarginLeft, seqEventRow-2
 	r.Title = st.Error
