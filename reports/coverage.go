@@ -9,9 +9,9 @@ import (
 
 // coverageList compares what a run exercised with what the specification names.
 type coverageList struct {
-	Exercised    []string `json:"exercised"`     // known and seen, sorted
+	Exercised    []string `json:"exercised"`    // known and seen, sorted
 	NotExercised []string `json:"notExercised"` // known, never seen, sorted
-	Extra        []string `json:"extra"`         // seen but not known, sorted
+	Extra        []string `json:"extra"`        // seen but not known, sorted
 }
 
 type coverage struct {
