@@ -298,7 +298,7 @@ var _ = Describe("WriteHTML", func() {
 		Expect(s.find(byName("pre", "error"))[0].text.String()).To(ContainSubstring("received since the cursor (1)"))
 		ev := s.find(byName("div", "evidence"))
 		Expect(ev).To(HaveLen(1))
-		pres := ev[0].find(byName("pre"))
+		pres := ev[0].find(byName("div", "cols"))[0].find(byName("pre"))
 		Expect(pres[0].text.String()).To(ContainSubstring(`"monitoring": true`))
 		Expect(pres[1].text.String()).To(ContainSubstring(`"deviceUri": "http://127.0.0.1:8080/api/v2/devices/5005-dev"`))
 		var del, add []string

@@ -4,7 +4,16 @@
 //
 // The input is a Run: a plain value the conformance runner fills from godog hooks and from what each role
 // sent and received. Renderers are pure functions of a Run and write deterministic output (no wall-clock
-// reads, stable ordering), so golden files can pin them.
+// reads, stable ordering), so golden files can pin them. An expectations file (LoadExpectations) refines
+// outcomes before rendering, and ExitStatus turns a run into the process exit status.
+//
+// Concurrency: there is no shared state. The Write functions only read the Run they are given and may run
+// concurrently, on the same Run too; Expectations.Apply changes the Run it is given, so it must finish
+// before anything else reads that Run.
+//
+// The specs pin junit.xml, cucumber.json and summary.json with golden files in testdata/ (regenerate them
+// deliberately with `go test ./reports -update`) and open report.html in headless Chromium, which must be
+// installed (Debian: apt-get install -y chromium); the page, and screenshots of it, are left in reports/out.
 package reports
 
 import "time"

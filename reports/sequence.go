@@ -45,26 +45,25 @@ type seqLifeline struct {
 // seqRow is one horizontal row of the diagram: a step separator, a REST request, a notification, or the
 // notification a failed step waited for and never got.
 type seqRow struct {
-	Kind     string // "step", "req", "note", "missing", "fail"
-	Class    string // extra CSS class: the step's outcome, "err" for an HTTP error
-	Y        int
-	Time     string // offset from the scenario's start, e.g. "+120ms"
-	X1, X2   int    // arrow from, to (arrow head at X2)
-	Head     string // polygon points of the arrow head
-	LabelX   int
-	Label    string
-	Sub      string
-	Title    string // hover text: the whole exchange or notification
-	Width    int    // for step and fail rows: the width of the separator line
-	HitX     int    // hit box, so a hover anywhere near the arrow shows the title
-	HitY     int
-	HitW     int
-	HitH     int
-	TextX    int // for step rows: x of the step text
-	LineY    int // y of the arrow or separator line
-	SubY     int
-	LabelY   int
-	HasTitle bool
+	Kind   string // "step", "req", "note", "missing", "fail"
+	Class  string // extra CSS class: the step's outcome, "err" for an HTTP error
+	Y      int
+	Time   string // offset from the scenario's start, e.g. "+120ms"
+	X1, X2 int    // arrow from, to (arrow head at X2)
+	Head   string // polygon points of the arrow head
+	LabelX int
+	Label  string
+	Sub    string
+	Title  string // hover text: the whole exchange or notification
+	Width  int    // for step and fail rows: the width of the separator line
+	HitX   int    // hit box, so a hover anywhere near the arrow shows the title
+	HitY   int
+	HitW   int
+	HitH   int
+	TextX  int // for step rows: x of the step text
+	LineY  int // y of the arrow or separator line
+	SubY   int
+	LabelY int
 }
 
 // seqEvent is one thing that happened, before layout.
@@ -335,7 +334,7 @@ func operationLabel(ex Exchange) string {
 }
 
 func exchangeRow(ex Exchange, role string, x1, x2, y int) seqRow {
-	r := seqRow{Kind: "req", Y: y, HasTitle: true}
+	r := seqRow{Kind: "req", Y: y}
 	r.Label = operationLabel(ex)
 	if ex.HTTPStatus != 0 {
 		r.Label += " → " + strconv.Itoa(ex.HTTPStatus)
@@ -393,7 +392,7 @@ func headOfReply(body string) replyHead {
 }
 
 func notificationRow(n Notification, role string, x1, x2, y int) seqRow {
-	r := seqRow{Kind: "note", Y: y, HasTitle: true}
+	r := seqRow{Kind: "note", Y: y}
 	h := headOf(n.Data)
 	switch {
 	case h.MessageType != "" && h.NotificationType != "":
@@ -477,7 +476,7 @@ func notificationHint(m map[string]any) string {
 }
 
 func missingRow(st Step, x1, x2, y int) seqRow {
-	r := seqRow{Kind: "missing", Y: y, HasTitle: true}
+	r := seqRow{Kind: "missing", Y: y}
 	want, ok, _, _ := extractJSON(st.Expected)
 	if ok {
 		r.Label = "expected " + compactValue(want)
@@ -492,7 +491,7 @@ func missingRow(st Step, x1, x2, y int) seqRow {
 
 func failRow(st Step, y, width int) seqRow {
 	r := seqRow{Kind: "fail", Class: "o-failed", Y: y, LineY: y + seqEventRow/2 + 4, TextX: seqMarginLeft + 6,
-		Width: width, HasTitle: true}
+		Width: width}
 	r.LabelY = r.LineY - 4
 	r.Label = clip("✗ "+strings.TrimSpace(st.Keyword)+" "+strings.TrimSuffix(st.Text, ":")+": "+firstLine(st.Error),
 		int(float64(width-seqMarginLeft-12)/seqCharWidth))
