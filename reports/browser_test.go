@@ -29,9 +29,9 @@ var _ = Describe("report.html in headless Chromium", Ordered, func() {
 		bin, err := findChromium()
 		if err != nil {
 			if os.Getenv("CI") != "" {
-				Fail("CI is set and Chromium is missing: the CI machine must install it before the tests.\n" + installHint)
+				Fail(err.Error() + "\nCI is set: the CI machine must install Chromium before the tests.\n" + installHint)
 			}
-			Fail(installHint)
+			Fail(err.Error() + "\n" + installHint)
 		}
 		Expect(os.MkdirAll(outDir, 0o755)).To(Succeed())
 		path, err := filepath.Abs(filepath.Join(outDir, "report.html"))

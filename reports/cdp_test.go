@@ -36,7 +36,10 @@ var ErrNoChromium = errors.New("chromium not found")
 // findChromium returns the Chromium binary: $COACHSIM_CHROMIUM, else chromium or chromium-browser on PATH.
 func findChromium() (string, error) {
 	if p := os.Getenv("COACHSIM_CHROMIUM"); p != "" {
-		return p, nil
+		if found, err := exec.LookPath(p); err == nil {
+			return found, nil
+		}
+		return "", fmt.Errorf("%w: COACHSIM_CHROMIUM=%s is not an executable", ErrNoChromium, p)
 	}
 	for _, name := range []string{"chromium", "chromium-browser", "/usr/bin/chromium"} {
 		if p, err := exec.LookPath(name); err == nil {
@@ -78,7 +81,7 @@ func startBrowser(ctx context.Context, bin, userDataDir string, width, height in
 	cmd := exec.Command(bin,
 		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--disable-default-apps", "--disable-extensions", "--mute-audio",
+		"--disable-default-apps", "--disable-extensions", "--mute-audio", "--disable-dev-shm-usage",
 		"--user-data-dir="+userDataDir, fmt.Sprintf("--window-size=%d,%d", width, height),
 		"--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0", "about:blank")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // its helpers share its process group
