@@ -1,6 +1,7 @@
 // Command coachsim runs the coachsim device simulator and its conformance suite.
 //
 //	coachsim serve   [--addr 127.0.0.1:8080] [--fixture FILE] [--base-url URL]
+//	coachsim conform [--target URL] [--profile FILE] [--out DIR] [--expect FILE] [--retry-unexpected N] ...
 //
 // The command only turns flags into library calls; everything it does lives in the packages it calls.
 package main
@@ -34,6 +35,7 @@ const mainUsage = `coachsim: a GWS v2 Voice API device simulator and supervisor-
 
 usage:
   coachsim serve   [flags]   serve the simulated environment over HTTP (REST + CometD)
+  coachsim conform [flags]   run the conformance suite (default: against an embedded simulator)
   coachsim help    COMMAND   show a command's flags
 `
 
@@ -54,6 +56,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "serve":
 		err = serve(ctx, args[1:], stdout, stderr)
+	case "conform":
+		err = conform(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		if len(args) > 1 {
 			return run(ctx, []string{args[1], "-h"}, stdout, stderr)

@@ -37,13 +37,18 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return usagef("serve: cannot listen on %s: %v", *addr, err)
+	}
+	defer ln.Close()
 	addrGiven := false
 	fs.Visit(func(f *flag.Flag) { addrGiven = addrGiven || f.Name == "addr" })
 	switch {
 	case *baseURL != "":
 		env.BaseURL = strings.TrimSuffix(*baseURL, "/")
 	case addrGiven:
-		env.BaseURL = "http://" + *addr
+		env.BaseURL = "http://" + ln.Addr().String()
 	}
 	if env, err = fixtures.Normalize(env); err != nil {
 		return usagef("serve: %v", err)
@@ -53,10 +58,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	sim := simulator.New(env, simulator.WithLogger(log), simulator.WithCometD(*cometdTimeout, *cometdMaxInterval, 0))
 	defer sim.Close()
 
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return usagef("serve: cannot listen on %s: %v", *addr, err)
-	}
 	srv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	log.Info("coachsim serving", "addr", ln.Addr().String(), "baseUrl", env.BaseURL, "environment", env.Name,
 		"users", len(env.Users), "notifications", env.BaseURL+"/api/v2/notifications")

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coachsim/coachsim/fixtures"
+	"github.com/coachsim/coachsim/simulator"
+)
+
+func runCmd(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestUsageErrors(t *testing.T) {
+	cases := [][]string{
+		{},
+		{"frobnicate"},
+		{"serve", "--no-such-flag"},
+		{"serve", "--fixture", "/no/such/file.yaml"},
+		{"serve", "extra"},
+		{"conform", "--random", "sometimes"},
+		{"conform", "--profile", "/no/such/profile.yaml"},
+	}
+	for _, args := range cases {
+		code, _, stderr := runCmd(t, args...)
+		if code != exitUsage {
+			t.Errorf("coachsim %v: exit %d, want %d (stderr %q)", args, code, exitUsage, stderr)
+		}
+		if args != nil && len(args) > 0 && strings.TrimSpace(stderr) == "" {
+			t.Errorf("coachsim %v: no reason printed", args)
+		}
+	}
+}
+
+func TestProfileErrors(t *testing.T) {
+	dir := t.TempDir()
+	unknown := filepath.Join(dir, "unknown.yaml")
+	_ = os.WriteFile(unknown, []byte("roles:\n  boss1: {user: x, password: y}\n"), 0o644)
+	code, _, stderr := runCmd(t, "conform", "--profile", unknown)
+	if code != exitUsage || !strings.Contains(stderr, "boss1") {
+		t.Errorf("unknown role: exit %d, stderr %q", code, stderr)
+	}
+	wrong := filepath.Join(dir, "wrong.yaml")
+	_ = os.WriteFile(wrong, []byte("roles:\n  agent1: {user: agent1, password: not-it}\n"), 0o644)
+	code, _, stderr = runCmd(t, "conform", "--profile", wrong, "--tags", "@SES-AUTH-004")
+	if code != exitUnreachable || !strings.Contains(stderr, "agent1") {
+		t.Errorf("wrong password: exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestConformUnreachableTarget(t *testing.T) {
+	code, _, stderr := runCmd(t, "conform", "--target", "http://127.0.0.1:1")
+	if code != exitUnreachable || !strings.Contains(stderr, "unreachable") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestConformEmbeddedWritesReports(t *testing.T) {
+	dir := t.TempDir()
+	code, out, stderr := runCmd(t, "conform", "--tags", "@SUP-COACH-001,@SUP-SCOPE-004", "--out", dir)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
+	}
+	for _, name := range []string{"junit.xml", "cucumber.json", "summary.json", "report.html"} {
+		if st, err := os.Stat(filepath.Join(dir, name)); err != nil || st.Size() == 0 {
+			t.Errorf("%s missing or empty: %v", name, err)
+		}
+	}
+	if !strings.Contains(out, "wall time") || !strings.Contains(out, "3 scenarios: 3 passed") {
+		t.Errorf("summary line missing:\n%s", out)
+	}
+}
+
+// deviating serves a simulator that gives a second supervisor statusCode 3 instead of 19.
+func deviating(t *testing.T) string {
+	lb, err := simulator.StartLoopback(fixtures.Default(), simulator.WithDeviations(simulator.Deviations{InUseAsForbidden: true}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(lb.Close)
+	return lb.URL
+}
+
+func TestConformFailureAndExpectations(t *testing.T) {
+	target := deviating(t)
+	code, out, _ := runCmd(t, "conform", "--target", target, "--tags", "@SUP-ERR-003")
+	if code != exitFailed || !strings.Contains(out, "FAILED") {
+		t.Fatalf("deviating target: exit %d\n%s", code, out)
+	}
+
+	dir := t.TempDir()
+	expect := filepath.Join(dir, "expect.yaml")
+	_ = os.WriteFile(expect, []byte("expectedFailures:\n  - id: SUP-ERR-003\n    reason: second supervisor gets 3\n"), 0o644)
+	code, out, _ = runCmd(t, "conform", "--target", target, "--tags", "@SUP-ERR-003", "--expect", expect, "--out", dir)
+	if code != exitOK {
+		t.Fatalf("expected failures must not fail the run: exit %d\n%s", code, out)
+	}
+	var summary map[string]any
+	data, _ := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err := json.Unmarshal(data, &summary); err != nil {
+		t.Fatalf("summary.json: %v", err)
+	}
+
+	// The same expectation against a correct server is an unexpected pass: the run fails.
+	code, out, _ = runCmd(t, "conform", "--tags", "@SUP-ERR-003", "--expect", expect)
+	if code != exitFailed {
+		t.Fatalf("an unexpected pass must fail the run: exit %d\n%s", code, out)
+	}
+}
+
+func TestServeStartsAndStops(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, pw, io.Discard)
+		_ = pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no start line: %v", err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	i := strings.Index(line, "http://")
+	if i < 0 {
+		t.Fatalf("start line has no URL: %q", line)
+	}
+	url := strings.Fields(line[i:])[0]
+	resp, err := http.Get(url + "/api/v2/diagnostics/version")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"version"`) {
+		t.Fatalf("version: %d %s", resp.StatusCode, body)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Fatalf("serve exited %d after cancel", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop within 10s of its context ending")
+	}
+}
