@@ -67,10 +67,7 @@ func (s *State) Apply(now time.Time, r Request) ([]Notification, error) {
 		s.out = nil
 		return nil, err
 	}
-	s.settle()
-	out := s.out
-	s.out = nil
-	return out, nil
+	return s.finish(), nil
 }
 
 // Tick lets time pass without an operation. It exists so that time-driven behaviour has one entry point; the
@@ -134,6 +131,8 @@ func (s *State) channelOp(u *user, r Request) error {
 		want = Ready
 	case OpNotReady:
 		want = NotReady
+	case OpAfterCallWork:
+		want = AfterCallWork
 	default:
 		return opErr(ErrInvalidState, r.Operation, "channel voice", "", "unknown operation for the voice channel")
 	}

@@ -3,6 +3,7 @@ package voice
 import (
 	"reflect"
 	"strconv"
+	"strings"
 )
 
 // This file builds the per-user views of devices and calls and turns view changes into notifications.
@@ -15,8 +16,11 @@ import (
 func (s *State) deviceView(d *device) Device {
 	u := d.user
 	us := UserState{ID: userStateNotReadyID, DisplayName: "Not Ready", State: "NotReady"}
-	if u.agentState == Ready {
+	switch u.agentState {
+	case Ready:
 		us = UserState{ID: userStateReadyID, DisplayName: "Ready", State: "Ready"}
+	case AfterCallWork:
+		us = UserState{ID: userStateAfterCallWorkID, DisplayName: "After Call Work", State: "NotReady", WorkMode: "AfterCallWork"}
 	}
 	v := Device{
 		ID:                  d.id,
@@ -140,8 +144,15 @@ func (s *State) callView(p *party) Call {
 	return v
 }
 
+// participant lists a party by number. [S] Only numbers in international form (a leading +, as external
+// callers have) fill e164Number; internal DNs leave it empty, as the documented samples do.
 func participant(number string) Participant {
-	return Participant{E164Number: "", FormattedPhoneNumber: number, PhoneNumber: number, Digits: number}
+	p := Participant{FormattedPhoneNumber: number, PhoneNumber: number, Digits: number}
+	if strings.HasPrefix(number, "+") {
+		p.E164Number = number
+		p.Digits = number[1:]
+	}
+	return p
 }
 
 // callCapabilities derives the operations valid on p's leg from state (behaviour.md §8: anything else is
@@ -220,8 +231,11 @@ func completeOp(original *call) string {
 }
 
 // touch emits p's call view if it changed since p's user last saw it. kind forces a notificationType ("" to
-// derive it from the change).
+// derive it from the change). A party without a device (an external caller) has nobody to tell.
 func (s *State) touch(p *party, kind string) {
+	if p.dev == nil {
+		return
+	}
 	if p.state == Released && p.last != nil && p.last.State == Released.String() {
 		return // its user already saw the end of this leg
 	}
@@ -262,11 +276,11 @@ func sameView(a, b Call) bool {
 // touchCall emits the changed views of a call's parties in the order of behaviour.md §9: the acting party
 // first, then the other members in join order, then supervisors.
 func (s *State) touchCall(c *call, actor *party) {
-	if actor != nil && actor.call == c && actor.dev != nil {
+	if actor != nil && actor.call == c {
 		s.touch(actor, "")
 	}
 	for _, p := range c.parties {
-		if p != actor && p.sup == nil && p.dev != nil {
+		if p != actor && p.sup == nil {
 			s.touch(p, "")
 		}
 	}
@@ -284,9 +298,7 @@ func (s *State) release(p *party, kind string) {
 		return
 	}
 	p.state = Released
-	if p.dev != nil {
-		s.touch(p, kind)
-	}
+	s.touch(p, kind)
 }
 
 // prune removes released parties and drops calls nobody is on.

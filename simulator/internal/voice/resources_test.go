@@ -185,7 +185,7 @@ var _ = Describe("Requests outside any call", func() {
 			r := channelReq(voice.OpReady)
 			r.ResourceID = "chat"
 			w.refuse(nA, r, voice.ErrNotFound)
-			w.refuse(nA, channelReq("AfterCallWork"), voice.ErrInvalidState)
+			w.refuse(nA, channelReq("AuxWorkOfSomeKind"), voice.ErrInvalidState)
 		})
 	})
 

@@ -72,11 +72,15 @@ type AgentState int
 const (
 	NotReady AgentState = iota
 	Ready
+	AfterCallWork // NotReady with workMode AfterCallWork (wrap-up)
 )
 
 func (a AgentState) String() string {
-	if a == Ready {
+	switch a {
+	case Ready:
 		return "Ready"
+	case AfterCallWork:
+		return "AfterCallWork"
 	}
 	return "NotReady"
 }
@@ -110,6 +114,7 @@ const (
 	OpCompleteConference         = "CompleteConference"
 	OpReady                      = "Ready"
 	OpNotReady                   = "NotReady"
+	OpAfterCallWork              = "AfterCallWork"
 	OpDoNotDisturbOn             = "DoNotDisturbOn"
 	OpDoNotDisturbOff            = "DoNotDisturbOff"
 	OpStartContactCenterSession  = "StartContactCenterSession"
@@ -126,6 +131,7 @@ const (
 
 // Documented userState ids.
 const (
-	userStateReadyID    = "9430250E-0A1B-421F-B372-F29E69366DED"
-	userStateNotReadyID = "900D55CC-2BB0-431F-8BF9-D3525B383BE6"
+	userStateReadyID         = "9430250E-0A1B-421F-B372-F29E69366DED"
+	userStateNotReadyID      = "900D55CC-2BB0-431F-8BF9-D3525B383BE6"
+	userStateAfterCallWorkID = "D3663509-3D82-4DD3-A82E-2EA8EFA02AEF"
 )

@@ -8,6 +8,7 @@ type UserState struct {
 	ID          string `json:"id"`
 	DisplayName string `json:"displayName"`
 	State       string `json:"state"`
+	WorkMode    string `json:"workMode,omitempty"` // AfterCallWork while wrapping up
 }
 
 // MonitoringState is a supervisor device's supervisorMonitoringState.
