@@ -90,4 +90,3 @@ func TestRealAndFunc(t *testing.T) {
 		t.Fatalf("Func until: %v %v", d, ok)
 	}
 }
-
