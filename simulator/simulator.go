@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/coachsim/coachsim/fixtures"
+	"github.com/coachsim/coachsim/simulator/internal/clock"
 	"github.com/coachsim/coachsim/simulator/internal/cometd"
 	"github.com/coachsim/coachsim/simulator/internal/engine"
 	"github.com/coachsim/coachsim/simulator/internal/restapi"
@@ -39,7 +40,7 @@ type Option func(*config)
 
 type config struct {
 	logger     *slog.Logger
-	now        func() time.Time
+	clock      clock.Clock
 	deviations Deviations
 	cometd     cometd.Config
 }
@@ -47,8 +48,8 @@ type config struct {
 // WithLogger sets the logger (default: discard).
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
 
-// WithClock sets the clock the simulator reads (default time.Now).
-func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+// WithClock sets the clock the simulator reads and schedules scripted actions on (default: the wall clock).
+func WithClock(c clock.Clock) Option { return func(cfg *config) { cfg.clock = c } }
 
 // WithDeviations makes the simulator deviate from the specification (suite self-tests only).
 func WithDeviations(d Deviations) Option { return func(c *config) { c.deviations = d } }
@@ -82,7 +83,7 @@ func New(env *fixtures.Environment, opts ...Option) *Simulator {
 		cfg.logger = slog.New(slog.DiscardHandler)
 	}
 	sim := &Simulator{env: env, log: cfg.logger}
-	sim.eng = engine.New(voice.New(env, voice.Options{Deviations: cfg.deviations}), engine.Options{Now: cfg.now})
+	sim.eng = engine.New(voice.New(env, voice.Options{Deviations: cfg.deviations}), engine.Options{Clock: cfg.clock})
 	ccfg := cfg.cometd
 	ccfg.Logger = cfg.logger
 	var rest *restapi.Server

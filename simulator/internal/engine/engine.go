@@ -1,7 +1,10 @@
 // Package engine is the single owner of the simulator's voice state.
 //
 // One goroutine (the loop) holds the *voice.State; every operation and every read runs on it, one at a time,
-// in arrival order. An operation's notifications are stamped with a sequence number and encoded to JSON, then
+// in arrival order. The loop also runs an optional Actor (the script that makes the environment busy on its
+// own): whenever the actor's next action falls due on the clock, and before every operation or read, the
+// loop lets the actor act at the exact time each action was scheduled for, so that a script's trace depends
+// only on the script and its seed, never on how fast the loop got there. An operation's notifications are stamped with a sequence number and encoded to JSON, then
 // wait in an outbox until the caller releases them (the REST adapter releases after writing its HTTP reply, as
 // behaviour.md §2 requires). The outbox delivers batches to sinks strictly in sequence order, so every user
 // sees its notifications in the order the core produced them, whatever order callers release in.
@@ -18,11 +21,32 @@ import (
 	"sync"
 	"time"
 
+	"github.com/coachsim/coachsim/simulator/internal/clock"
 	"github.com/coachsim/coachsim/simulator/internal/voice"
 )
 
 // ErrClosed is returned by calls made after Close.
 var ErrClosed = errors.New("engine closed")
+
+// ErrNotAdvanceable is returned by Advance when the engine runs on a clock that cannot be advanced.
+var ErrNotAdvanceable = errors.New("the clock is not virtual: only a virtual clock can be advanced")
+
+// Actor acts in the environment on its own: the script's callers, agents and supervisors. Its methods run on
+// the engine's loop only, one at a time, so an Actor needs no locking.
+type Actor interface {
+	// Next is when the actor next wants to act; false when nothing is scheduled.
+	Next() (time.Time, bool)
+	// Act performs the actor's earliest scheduled action, at time at (what Next returned), applying
+	// operations to st, and returns the notifications they caused, in order.
+	Act(st *voice.State, at time.Time) []voice.Notification
+	// Observe shows the actor every notification a change made by someone else caused (an API client or the
+	// control API), right after the change, so that it can react (schedule an answer, say).
+	Observe(now time.Time, notes []voice.Notification)
+}
+
+// Change is one change of the state made on the loop at time now: the notifications it caused, or an error
+// and no change at all.
+type Change func(st *voice.State, now time.Time) ([]voice.Notification, error)
 
 // Published is one notification ready for delivery.
 type Published struct {
@@ -38,17 +62,24 @@ type Sink func(batch []Published)
 
 // Options configure an engine.
 type Options struct {
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
+	// Clock is the time source; nil means the wall clock.
+	Clock clock.Clock
+	// Actor, when set, acts on its own as its actions fall due.
+	Actor Actor
 }
 
 // Engine serialises access to one voice.State.
 type Engine struct {
-	now   func() time.Time
-	tasks chan func(*voice.State)
+	clock clock.Clock
+	tasks chan func()
 	quit  chan struct{}
 	done  chan struct{}
 	once  sync.Once
+
+	// Owned by the loop goroutine.
+	st    *voice.State
+	actor Actor
+	acted uint64 // actions the actor performed
 
 	mu      sync.Mutex // guards the outbox and the sinks
 	closed  bool       // set by Close: nothing is delivered any more
@@ -67,27 +98,62 @@ type batch struct {
 // New starts an engine owning st.
 func New(st *voice.State, opts Options) *Engine {
 	e := &Engine{
-		now:   opts.Now,
-		tasks: make(chan func(*voice.State)),
+		clock: opts.Clock,
+		tasks: make(chan func()),
 		quit:  make(chan struct{}),
 		done:  make(chan struct{}),
 		sinks: map[int]Sink{},
+		st:    st,
+		actor: opts.Actor,
 	}
-	if e.now == nil {
-		e.now = time.Now
+	if e.clock == nil {
+		e.clock = clock.Real{}
 	}
-	go e.loop(st)
+	go e.loop()
 	return e
 }
 
-func (e *Engine) loop(st *voice.State) {
+func (e *Engine) loop() {
 	defer close(e.done)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
 	for {
+		e.actDue(e.clock.Now())
+		var wake <-chan time.Time
+		if e.actor != nil {
+			if at, ok := e.actor.Next(); ok {
+				if d, ok := e.clock.Until(at); ok {
+					timer.Reset(d)
+					wake = timer.C
+				}
+			}
+		}
 		select {
 		case task := <-e.tasks:
-			task(st)
+			task()
+		case <-wake:
 		case <-e.quit:
 			return
+		}
+		timer.Stop()
+	}
+}
+
+// actDue lets the actor perform, in order, every action scheduled at or before now, each at its own time.
+// Their notifications go out at once (after any batch still waiting for its release).
+func (e *Engine) actDue(now time.Time) {
+	for e.actor != nil {
+		at, ok := e.actor.Next()
+		if !ok || at.After(now) {
+			return
+		}
+		notes := e.actor.Act(e.st, at)
+		e.acted++
+		if len(notes) > 0 {
+			b := e.enqueue(len(notes))
+			fill(b, notes)
+			e.release(b)
 		}
 	}
 }
@@ -103,12 +169,15 @@ func (e *Engine) Close() {
 	e.pending = nil
 }
 
-// run executes fn on the loop and waits for it.
-func (e *Engine) run(ctx context.Context, fn func(*voice.State)) error {
+// run executes fn on the loop at the clock's current time, after every action that fell due by then, and
+// waits for it.
+func (e *Engine) run(ctx context.Context, fn func(st *voice.State, now time.Time)) error {
 	finished := make(chan struct{})
-	task := func(st *voice.State) {
+	task := func() {
 		defer close(finished)
-		fn(st)
+		now := e.clock.Now()
+		e.actDue(now)
+		fn(e.st, now)
 	}
 	select {
 	case e.tasks <- task:
@@ -130,15 +199,26 @@ type Ticket struct {
 // Do applies one operation. On success the notifications wait in the outbox until the ticket is released;
 // the caller must release it exactly once (after writing its reply), or the outbox stalls.
 func (e *Engine) Do(ctx context.Context, req voice.Request) (*Ticket, error) {
+	return e.Change(ctx, func(st *voice.State, now time.Time) ([]voice.Notification, error) {
+		return st.Apply(now, req)
+	})
+}
+
+// Change applies any change to the state (an operation, a call from outside…) the way Do does: on success
+// the notifications wait until the ticket is released, and the actor observes them.
+func (e *Engine) Change(ctx context.Context, fn Change) (*Ticket, error) {
 	var (
 		notes []voice.Notification
 		opErr error
 		b     *batch
 	)
-	err := e.run(ctx, func(st *voice.State) {
-		notes, opErr = st.Apply(e.now(), req)
+	err := e.run(ctx, func(st *voice.State, now time.Time) {
+		notes, opErr = fn(st, now)
 		if opErr == nil {
 			b = e.enqueue(len(notes))
+			if e.actor != nil && len(notes) > 0 {
+				e.actor.Observe(now, notes)
+			}
 		}
 	})
 	if err != nil {
@@ -154,11 +234,43 @@ func (e *Engine) Do(ctx context.Context, req voice.Request) (*Ticket, error) {
 // Read runs fn on the loop with exclusive access to the state, for queries. fn must not keep references to
 // the state or mutate it.
 func (e *Engine) Read(ctx context.Context, fn func(st *voice.State, now time.Time)) error {
-	return e.run(ctx, func(st *voice.State) { fn(st, e.now()) })
+	return e.run(ctx, fn)
 }
 
 // Now is the engine's clock.
-func (e *Engine) Now() time.Time { return e.now() }
+func (e *Engine) Now() time.Time { return e.clock.Now() }
+
+// Clock is the engine's time source.
+func (e *Engine) Clock() clock.Clock { return e.clock }
+
+// Advance moves a virtual clock forward by d and lets the actor perform everything that falls due on the
+// way, each action at its own time. It returns the clock's new time and how many actions were performed.
+func (e *Engine) Advance(ctx context.Context, d time.Duration) (time.Time, int, error) {
+	adv, ok := e.clock.(clock.Advancer)
+	if !ok {
+		return time.Time{}, 0, ErrNotAdvanceable
+	}
+	var (
+		now   time.Time
+		acted uint64
+	)
+	err := e.run(ctx, func(*voice.State, time.Time) {
+		before := e.acted
+		adv.Advance(d)
+		now = e.clock.Now()
+		e.actDue(now)
+		acted = e.acted - before
+	})
+	return now, int(acted), err
+}
+
+// Reset replaces the state and the actor (nil: none), as if the engine had just started with them. Batches
+// already produced still go out when released.
+func (e *Engine) Reset(ctx context.Context, st *voice.State, actor Actor) error {
+	return e.run(ctx, func(*voice.State, time.Time) {
+		e.st, e.actor = st, actor
+	})
+}
 
 // enqueue reserves the next place in the global order. Called on the loop only, so sequence order equals
 // the order in which the core produced the batches.

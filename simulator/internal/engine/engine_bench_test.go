@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/coachsim/coachsim/fixtures"
+	"github.com/coachsim/coachsim/simulator/internal/clock"
 	"github.com/coachsim/coachsim/simulator/internal/engine"
 	"github.com/coachsim/coachsim/simulator/internal/voice"
 )
@@ -24,7 +25,7 @@ func dndToggles(env *fixtures.Environment) [][2]voice.Request {
 
 func benchEngine(b *testing.B) (*engine.Engine, [][2]voice.Request, *atomic.Int64) {
 	env := fixtures.Default()
-	eng := engine.New(voice.New(env, voice.Options{}), engine.Options{Now: frozen})
+	eng := engine.New(voice.New(env, voice.Options{}), engine.Options{Clock: clock.Func(frozen)})
 	b.Cleanup(eng.Close)
 	var delivered atomic.Int64
 	eng.Subscribe(func(batch []engine.Published) { delivered.Add(int64(len(batch))) })

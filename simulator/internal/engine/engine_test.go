@@ -13,6 +13,7 @@ import (
 	"github.com/onsi/gomega/gleak"
 
 	"github.com/coachsim/coachsim/fixtures"
+	"github.com/coachsim/coachsim/simulator/internal/clock"
 	"github.com/coachsim/coachsim/simulator/internal/engine"
 	"github.com/coachsim/coachsim/simulator/internal/voice"
 )
@@ -61,7 +62,7 @@ type fixture struct {
 
 func newFixture() *fixture {
 	env := fixtures.Default()
-	f := &fixture{env: env, eng: engine.New(voice.New(env, voice.Options{}), engine.Options{Now: frozen}),
+	f := &fixture{env: env, eng: engine.New(voice.New(env, voice.Options{}), engine.Options{Clock: clock.Func(frozen)}),
 		rec: &recorder{}, ctx: context.Background()}
 	f.eng.Subscribe(f.rec.sink)
 	DeferCleanup(f.eng.Close)

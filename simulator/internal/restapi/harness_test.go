@@ -18,6 +18,7 @@ import (
 	"github.com/onsi/gomega/types"
 
 	"github.com/coachsim/coachsim/fixtures"
+	"github.com/coachsim/coachsim/simulator/internal/clock"
 	"github.com/coachsim/coachsim/simulator/internal/engine"
 	"github.com/coachsim/coachsim/simulator/internal/restapi"
 	"github.com/coachsim/coachsim/simulator/internal/voice"
@@ -44,7 +45,7 @@ func newStack(configure ...func(*fixtures.Environment)) *stack {
 	for _, f := range configure {
 		f(env)
 	}
-	eng := engine.New(voice.New(env, voice.Options{}), engine.Options{Now: frozenClock})
+	eng := engine.New(voice.New(env, voice.Options{}), engine.Options{Clock: clock.Func(frozenClock)})
 	api := restapi.New(eng, env, restapi.Options{})
 	return &stack{env: env, eng: eng, api: api, srv: httptest.NewServer(api.Handler())}
 }
