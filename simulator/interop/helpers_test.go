@@ -24,10 +24,14 @@ const notificationsPath = "/api/v2/notifications"
 // defaultUsers are the seven users of the default environment, by user name.
 var defaultUsers = []string{"customer1", "agent1", "agent2", "agent3", "supervisor1", "supervisor2", "customer2"}
 
+// defaultEnv is parsed once: specs and benchmarks only read it (every simulator gets its own copy from
+// fixtures.Default()).
+var defaultEnv = fixtures.Default()
+
 // userOf returns a default user by name; it panics on a name the default environment does not have, which is
 // a bug in the test itself.
 func userOf(name string) fixtures.User {
-	u, ok := fixtures.Default().UserByName(name)
+	u, ok := defaultEnv.UserByName(name)
 	if !ok {
 		panic("interop: no default user " + name)
 	}
