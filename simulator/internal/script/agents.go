@@ -39,7 +39,7 @@ type agent struct {
 	calls    map[string]*talk  // calls the agent is working on, by call id
 	consults map[string]bool   // consultation calls others placed to the agent, while established
 	ringing  map[string]bool   // calls ringing while the agent was busy, answered when it is free
-	wrapGen int              // bumped by every wrap-up, so that only the latest one makes the agent Ready
+	wrapGen  int               // bumped by every wrap-up, so that only the latest one makes the agent Ready
 }
 
 // talk is one call the agent answered (or received by a completed transfer).
