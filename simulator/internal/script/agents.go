@@ -161,7 +161,7 @@ func (a *agent) startTalk(now time.Time, c voice.Call) {
 }
 
 func (a *agent) scheduleHangup(now time.Time, t *talk) {
-	length := a.beh.Talk.Sample(a.d.uniform())
+	length := a.d.draw(a.beh.Talk)
 	a.d.at(now.Add(length), func(st *voice.State, at time.Time) {
 		if a.calls[t.id] != t || t.consult != nil {
 			return

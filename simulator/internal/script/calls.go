@@ -44,10 +44,10 @@ func (g *generator) schedule() {
 	}
 }
 
-// gap draws the time to the next Poisson arrival.
+// gap draws the time to the next Poisson arrival, to the millisecond.
 func (g *generator) gap() time.Duration {
 	secs := -math.Log1p(-g.d.uniform()) / g.spec.Rate.PerSecond()
-	return time.Duration(secs * float64(time.Second))
+	return time.Duration(secs * float64(time.Second)).Round(time.Millisecond)
 }
 
 // arrive places one call and plans the next.

@@ -224,3 +224,8 @@ func (d *Director) since(t time.Time) time.Duration { return t.Sub(d.start) }
 
 // uniform draws a number in [0, 1).
 func (d *Director) uniform() float64 { return d.rng.Float64() }
+
+// draw samples a time span, to the millisecond (so that traces and logs stay readable).
+func (d *Director) draw(dist fixtures.Distribution) time.Duration {
+	return dist.Sample(d.uniform()).Round(time.Millisecond)
+}
