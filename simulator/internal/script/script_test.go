@@ -146,7 +146,9 @@ func (p *play) count(user string, match func(voice.CallStateChange) bool) int {
 }
 
 func state(s string) func(voice.CallStateChange) bool {
-	return func(c voice.CallStateChange) bool { return c.NotificationType == voice.NotifyStatusChange && c.Call.State == s }
+	return func(c voice.CallStateChange) bool {
+		return c.NotificationType == voice.NotifyStatusChange && c.Call.State == s
+	}
 }
 
 // lab is a small but complete script over the default environment: external callers and customer1 calling
