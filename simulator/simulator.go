@@ -13,14 +13,17 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/coachsim/coachsim/fixtures"
 	"github.com/coachsim/coachsim/simulator/internal/clock"
 	"github.com/coachsim/coachsim/simulator/internal/cometd"
+	"github.com/coachsim/coachsim/simulator/internal/control"
 	"github.com/coachsim/coachsim/simulator/internal/engine"
 	"github.com/coachsim/coachsim/simulator/internal/restapi"
+	"github.com/coachsim/coachsim/simulator/internal/script"
 	"github.com/coachsim/coachsim/simulator/internal/voice"
 )
 
@@ -43,7 +46,25 @@ type config struct {
 	clock      clock.Clock
 	deviations Deviations
 	cometd     cometd.Config
+	seed       uint64
+	control    string
 }
+
+// Clock is a time source for the simulator (WithClock).
+type Clock = clock.Clock
+
+// VirtualClock is a clock that runs at a multiple of real time, or stands still, and can be advanced.
+type VirtualClock = clock.Virtual
+
+// NewVirtualClock returns a virtual clock starting at a fixed epoch (2026-01-05T09:00:00Z, so that runs
+// repeat exactly) and running at speed times real time; speed 0 stands still until advanced.
+func NewVirtualClock(speed float64) (*VirtualClock, error) { return clock.NewVirtual(clock.Epoch, speed) }
+
+// WithSeed seeds the environment's script (0: the script's own seed, or 1).
+func WithSeed(seed uint64) Option { return func(c *config) { c.seed = seed } }
+
+// WithControl serves the control API under /sim/v1 for requests bearing this token (empty: not served).
+func WithControl(token string) Option { return func(c *config) { c.control = token } }
 
 // WithLogger sets the logger (default: discard).
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
@@ -65,7 +86,10 @@ func WithCometD(timeout, maxInterval time.Duration, queueLimit int) Option {
 // Simulator is one running simulated environment.
 type Simulator struct {
 	env     *fixtures.Environment
+	cfg     config
 	eng     *engine.Engine
+	faults  *control.Faults
+	out     *delivery
 	rest    *restapi.Server
 	notify  *cometd.Server
 	handler http.Handler
@@ -82,21 +106,78 @@ func New(env *fixtures.Environment, opts ...Option) *Simulator {
 	if cfg.logger == nil {
 		cfg.logger = slog.New(slog.DiscardHandler)
 	}
-	sim := &Simulator{env: env, log: cfg.logger}
-	sim.eng = engine.New(voice.New(env, voice.Options{Deviations: cfg.deviations}), engine.Options{Clock: cfg.clock})
+	if cfg.clock == nil {
+		cfg.clock = clock.Real{}
+	}
+	sim := &Simulator{env: env, cfg: cfg, log: cfg.logger, faults: control.NewFaults()}
+	st, actor := sim.fresh(cfg.clock.Now())
+	sim.eng = engine.New(st, engine.Options{Clock: cfg.clock, Actor: actor})
 	ccfg := cfg.cometd
 	ccfg.Logger = cfg.logger
 	var rest *restapi.Server
 	sim.notify = cometd.New(ccfg, func(r *http.Request) (string, bool) { return rest.UserOf(r) })
-	rest = restapi.New(sim.eng, env, restapi.Options{Logger: cfg.logger, Notifications: sim.notify})
+	rest = restapi.New(sim.eng, env, restapi.Options{Logger: cfg.logger, Notifications: sim.notify, Faults: sim.faults})
 	sim.rest = rest
 	sim.handler = rest.Handler()
-	sim.eng.Subscribe(func(batch []engine.Published) {
-		for _, p := range batch {
-			sim.notify.Publish(p.UserID, p.Channel, p.Data)
-		}
-	})
+	if cfg.control != "" {
+		ctl := control.Handler(control.Config{Token: cfg.control, Engine: sim.eng, Env: env, Faults: sim.faults,
+			Reset: sim.Reset, ExpireSessions: sim.notify.ExpireAll, Seed: sim.seed(), Logger: cfg.logger})
+		api := sim.handler
+		sim.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == control.Prefix || strings.HasPrefix(r.URL.Path, control.Prefix+"/") {
+				ctl.ServeHTTP(w, r)
+				return
+			}
+			api.ServeHTTP(w, r)
+		})
+	}
+	sim.out = newDelivery(sim.faults.Delay, func(p engine.Published) { sim.notify.Publish(p.UserID, p.Channel, p.Data) })
+	sim.eng.Subscribe(sim.out.deliver)
 	return sim
+}
+
+// fresh builds the fixture's initial state and, when the environment has a script, the director that plays
+// it from start.
+func (s *Simulator) fresh(start time.Time) (*voice.State, engine.Actor) {
+	st := voice.New(s.env, voice.Options{Deviations: s.cfg.deviations})
+	if s.env.Script == nil {
+		return st, nil
+	}
+	return st, script.New(s.env, s.seed(), start, s.log)
+}
+
+// seed is the script's effective seed (0 without a script).
+func (s *Simulator) seed() uint64 {
+	switch {
+	case s.env.Script == nil:
+		return 0
+	case s.cfg.seed != 0:
+		return s.cfg.seed
+	case s.env.Script.Seed != nil:
+		return *s.env.Script.Seed
+	}
+	return script.DefaultSeed
+}
+
+// Reset puts the simulator back in the fixture's initial state: a fresh voice state, the script (if any)
+// starting again from now with the same seed, no injected faults, and every CometD session ended so that
+// clients handshake again and read the state afresh. HTTP sessions stay valid.
+func (s *Simulator) Reset(ctx context.Context) error {
+	st, actor := s.fresh(s.eng.Now())
+	if err := s.eng.Reset(ctx, st, actor); err != nil {
+		return err
+	}
+	s.faults.Clear()
+	s.notify.ExpireAll()
+	s.log.Info("simulator reset", "environment", s.env.Name)
+	return nil
+}
+
+// Advance moves a virtual clock forward by d, letting the script play everything that falls due on the way;
+// it returns how many scripted actions ran. On the real clock it fails.
+func (s *Simulator) Advance(ctx context.Context, d time.Duration) (int, error) {
+	_, n, err := s.eng.Advance(ctx, d)
+	return n, err
 }
 
 // Handler serves the API.
@@ -123,6 +204,7 @@ func (s *Simulator) Close() {
 	s.close.Do(func() {
 		s.notify.Close()
 		s.eng.Close()
+		s.out.close()
 	})
 }
 

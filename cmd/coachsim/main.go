@@ -1,6 +1,7 @@
 // Command coachsim runs the coachsim device simulator and its conformance suite.
 //
-//	coachsim serve   [--addr 127.0.0.1:8080] [--fixture FILE] [--base-url URL]
+//	coachsim serve   [--addr 127.0.0.1:8080] [--fixture FILE] [--base-url URL] [--clock real|virtual] [--speed F]
+//	                 [--seed N] [--control TOKEN]
 //	coachsim conform [--target URL] [--profile FILE] [--out DIR] [--expect FILE] [--retry-unexpected N] ...
 //
 // The command only turns flags into library calls; everything it does lives in the packages it calls.

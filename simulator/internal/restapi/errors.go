@@ -62,6 +62,17 @@ type APIError struct {
 
 func (e *APIError) Error() string { return e.Message }
 
+// WriteError writes err as a GWS error body with the HTTP status of its statusCode. Other APIs of the
+// simulator (the control API) use it so that one table rules every reply.
+func WriteError(w http.ResponseWriter, err error) { writeError(w, err) }
+
+// WriteJSON writes body as JSON with the given HTTP status.
+func WriteJSON(w http.ResponseWriter, status int, body any) { writeJSON(w, status, body) }
+
+// ToAPIError classifies any error: an *APIError as it is, a voice error by the one table, anything else as
+// an internal error (statusCode 4).
+func ToAPIError(err error) *APIError { return toAPIError(err) }
+
 // toAPIError classifies any error of an operation.
 func toAPIError(err error) *APIError {
 	var ae *APIError

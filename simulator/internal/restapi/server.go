@@ -33,6 +33,14 @@ type Options struct {
 	Logger *slog.Logger
 	// Notifications, when set, serves the CometD endpoint at /api/v2/notifications and every sub-path.
 	Notifications http.Handler
+	// Faults, when set, can make a user's next operation fail (fault injection by the control API).
+	Faults FailureInjector
+}
+
+// FailureInjector hands out injected failures: TakeFailure reports, once, the statusCode a user's next
+// operation must fail with.
+type FailureInjector interface {
+	TakeFailure(userID string) (statusCode int, ok bool)
 }
 
 // Server is the REST face of one simulator.
@@ -42,6 +50,7 @@ type Server struct {
 	sessions *sessions
 	log      *slog.Logger
 	router   *mux.Router
+	faults   FailureInjector
 }
 
 type ctxKey int
@@ -50,7 +59,7 @@ const identityKey ctxKey = 1
 
 // New builds the REST server for an environment whose state the engine owns.
 func New(eng *engine.Engine, env *fixtures.Environment, opts Options) *Server {
-	s := &Server{eng: eng, env: env, sessions: newSessions(env), log: opts.Logger}
+	s := &Server{eng: eng, env: env, sessions: newSessions(env), log: opts.Logger, faults: opts.Faults}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -299,6 +308,12 @@ func (s *Server) postOp(res voice.Resource) http.HandlerFunc {
 		req.UserID = id.userID
 		req.Resource = res
 		req.ResourceID = mux.Vars(r)["id"]
+		if s.faults != nil {
+			if code, ok := s.faults.TakeFailure(id.userID); ok {
+				writeError(w, &APIError{Code: code, Message: fmt.Sprintf("injected fault: %s fails with statusCode %d", req.Operation, code)})
+				return
+			}
+		}
 		ticket, err := s.eng.Do(r.Context(), req)
 		if err != nil {
 			writeError(w, err)

@@ -148,7 +148,7 @@ func (a *agent) startTalk(now time.Time, c voice.Call) {
 	t := &talk{id: c.ID, started: now}
 	a.calls[c.ID] = t
 	a.d.log.Info("call answered", "t", a.d.since(now), "agent", a.user.UserName, "call", c.ID,
-		"participants", c.ParticipantNumbers(), "supervised", c.SupervisorListeningIn)
+		"participants", c.ParticipantNumbers())
 	draw := a.d.uniform()
 	for _, rule := range a.beh.Transfers {
 		if draw < rule.Probability {
