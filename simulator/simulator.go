@@ -58,7 +58,9 @@ type VirtualClock = clock.Virtual
 
 // NewVirtualClock returns a virtual clock starting at a fixed epoch (2026-01-05T09:00:00Z, so that runs
 // repeat exactly) and running at speed times real time; speed 0 stands still until advanced.
-func NewVirtualClock(speed float64) (*VirtualClock, error) { return clock.NewVirtual(clock.Epoch, speed) }
+func NewVirtualClock(speed float64) (*VirtualClock, error) {
+	return clock.NewVirtual(clock.Epoch, speed)
+}
 
 // WithSeed seeds the environment's script (0: the script's own seed, or 1).
 func WithSeed(seed uint64) Option { return func(c *config) { c.seed = seed } }
