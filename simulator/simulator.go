@@ -48,6 +48,7 @@ type config struct {
 	cometd     cometd.Config
 	seed       uint64
 	control    string
+	observers  []func(Notification)
 }
 
 // Clock is a time source for the simulator (WithClock).
@@ -64,6 +65,12 @@ func NewVirtualClock(speed float64) (*VirtualClock, error) {
 
 // WithSeed seeds the environment's script (0: the script's own seed, or 1).
 func WithSeed(seed uint64) Option { return func(c *config) { c.seed = seed } }
+
+// WithObserver registers fn to receive every published notification from the very start, including what a
+// script does the moment the simulator starts (Observe, called after New, may miss those). fn must not block.
+func WithObserver(fn func(Notification)) Option {
+	return func(c *config) { c.observers = append(c.observers, fn) }
+}
 
 // WithControl serves the control API under /sim/v1 for requests bearing this token (empty: not served).
 func WithControl(token string) Option { return func(c *config) { c.control = token } }
@@ -112,12 +119,19 @@ func New(env *fixtures.Environment, opts ...Option) *Simulator {
 		cfg.clock = clock.Real{}
 	}
 	sim := &Simulator{env: env, cfg: cfg, log: cfg.logger, faults: control.NewFaults()}
-	st, actor := sim.fresh(cfg.clock.Now())
-	sim.eng = engine.New(st, engine.Options{Clock: cfg.clock, Actor: actor})
+	// The notification endpoint and every sink exist before the engine starts: a script acts at once.
 	ccfg := cfg.cometd
 	ccfg.Logger = cfg.logger
-	var rest *restapi.Server
-	sim.notify = cometd.New(ccfg, func(r *http.Request) (string, bool) { return rest.UserOf(r) })
+	var rest *restapi.Server // UserOf is only called for requests, which come once New has returned
+	notify := cometd.New(ccfg, func(r *http.Request) (string, bool) { return rest.UserOf(r) })
+	sim.notify = notify
+	sim.out = newDelivery(sim.faults.Delay, func(p engine.Published) { notify.Publish(p.UserID, p.Channel, p.Data) })
+	sinks := []engine.Sink{sim.out.deliver}
+	for _, fn := range cfg.observers {
+		sinks = append(sinks, observer(fn))
+	}
+	st, actor := sim.fresh(cfg.clock.Now())
+	sim.eng = engine.New(st, engine.Options{Clock: cfg.clock, Actor: actor, Sinks: sinks})
 	rest = restapi.New(sim.eng, env, restapi.Options{Logger: cfg.logger, Notifications: sim.notify, Faults: sim.faults})
 	sim.rest = rest
 	sim.handler = rest.Handler()
@@ -133,8 +147,6 @@ func New(env *fixtures.Environment, opts ...Option) *Simulator {
 			api.ServeHTTP(w, r)
 		})
 	}
-	sim.out = newDelivery(sim.faults.Delay, func(p engine.Published) { sim.notify.Publish(p.UserID, p.Channel, p.Data) })
-	sim.eng.Subscribe(sim.out.deliver)
 	return sim
 }
 
@@ -191,11 +203,15 @@ func (s *Simulator) Environment() *fixtures.Environment { return s.env }
 // Observe registers fn to receive every published notification, in order; the returned func stops it. fn
 // must not block.
 func (s *Simulator) Observe(fn func(Notification)) (stop func()) {
-	return s.eng.Subscribe(func(batch []engine.Published) {
+	return s.eng.Subscribe(observer(fn))
+}
+
+func observer(fn func(Notification)) engine.Sink {
+	return func(batch []engine.Published) {
 		for _, p := range batch {
 			fn(Notification{UserID: p.UserID, Channel: p.Channel, Data: p.Data})
 		}
-	})
+	}
 }
 
 // ExpireNotificationSessions ends every CometD session at once, as a server restart would.

@@ -66,6 +66,9 @@ type Options struct {
 	Clock clock.Clock
 	// Actor, when set, acts on its own as its actions fall due.
 	Actor Actor
+	// Sinks are subscribed before the loop starts, so that they see everything, including what the actor
+	// does the moment the engine starts. Subscribe adds sinks later.
+	Sinks []Sink
 }
 
 // Engine serialises access to one voice.State.
@@ -108,6 +111,10 @@ func New(st *voice.State, opts Options) *Engine {
 	}
 	if e.clock == nil {
 		e.clock = clock.Real{}
+	}
+	for _, s := range opts.Sinks {
+		e.sinks[e.nextID] = s
+		e.nextID++
 	}
 	go e.loop()
 	return e
