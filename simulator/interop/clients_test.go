@@ -208,6 +208,7 @@ func recoversFromLostSessions(ctx context.Context, sim *simulator.Loopback, pub 
 
 	h1 := indexOf(lines, 0, handshook)
 	h2, sub2 := second(lines)
+	Expect(sub2).To(BeNumerically(">", h2), "two sessions, the second one subscribed\n%s", s.report())
 	firstID, secondID := lines[h1].ClientID, lines[h2].ClientID
 	Expect(firstID).NotTo(BeEmpty(), s.report())
 	Expect(secondID).NotTo(BeEmpty(), s.report())
@@ -215,17 +216,17 @@ func recoversFromLostSessions(ctx context.Context, sim *simulator.Loopback, pub 
 	Expect(lines[sub2].ClientID).To(Equal(secondID), "the second subscribe must use the new clientId\n%s", s.report())
 	Expect(count(lines, handshook)).To(Equal(2), "exactly one re-handshake\n%s", s.report())
 
-	lost := indexOf(lines, indexOf(lines, 0, isNote), func(l scriptLine) bool {
-		return l.Kind == "meta" && !l.Successful && l.Channel == "/meta/connect" && strings.HasPrefix(l.Error, "402:")
-	})
-	Expect(lost).To(And(BeNumerically(">", 0), BeNumerically("<", h2)),
-		"after the first notification and before the re-handshake, a /meta/connect must fail with 402\n%s", s.report())
-
 	got := notifications(lines, "agent1")
 	Expect(got).To(HaveLen(2), s.report())
 	Expect(channelAndData(got)).To(Equal(publishedChannelAndData(pub.of("agent1"))), s.report())
 	Expect([]string{dndOf(got[0].Data), dndOf(got[1].Data)}).To(Equal([]string{"On", "Off"}), s.report())
-	Expect(indexOf(lines, 0, isNote)).To(BeNumerically("<", h2), "the first notification came over the first session\n%s", s.report())
+	firstNote := indexOf(lines, 0, isNote)
+	Expect(firstNote).To(BeNumerically("<", h2), "the first notification came over the first session\n%s", s.report())
+	lost := indexOf(lines, firstNote, func(l scriptLine) bool {
+		return l.Kind == "meta" && !l.Successful && l.Channel == "/meta/connect" && strings.HasPrefix(l.Error, "402:")
+	})
+	Expect(lost).To(And(BeNumerically(">", 0), BeNumerically("<", h2)),
+		"after the first notification and before the re-handshake, a /meta/connect must fail with 402\n%s", s.report())
 	Expect(indexOf(lines, sub2+1, isNote)).To(BeNumerically(">", sub2),
 		"the second notification must arrive after the new session's subscribe reply\n%s", s.report())
 }
