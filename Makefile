@@ -18,6 +18,10 @@ build: ## build bin/coachsim
 run: ## serve the default environment on 127.0.0.1:8080
 	$(GO) run ./cmd/coachsim serve
 
+.PHONY: busy
+busy: ## serve fixtures/busy-center.yaml: a contact center that runs on its own
+	$(GO) run ./cmd/coachsim serve --fixture fixtures/busy-center.yaml $(ARGS)
+
 .PHONY: conform
 conform: ## the main job: the conformance suite against the embedded simulator, reports in reports/out/
 	$(GO) run ./cmd/coachsim conform --out $(OUT) $(ARGS)
