@@ -43,14 +43,12 @@ func userOf(name string) fixtures.User {
 type published struct {
 	mu     sync.Mutex
 	byUser map[string][]simulator.Notification
-	stop   func()
 }
 
-// record starts recording sim's notifications; stop it with the returned recorder's stop (Close of the
-// simulator also ends it).
+// record starts recording sim's notifications, for as long as sim runs.
 func record(sim *simulator.Loopback) *published {
 	p := &published{byUser: map[string][]simulator.Notification{}}
-	p.stop = sim.Observe(func(n simulator.Notification) {
+	sim.Observe(func(n simulator.Notification) {
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		n.Data = bytes.Clone(n.Data)
