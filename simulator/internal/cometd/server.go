@@ -301,6 +301,12 @@ func (s *Server) connect(ctx context.Context, who caller, m *message, canHold bo
 		}
 		sess.mu.Lock()
 		switch {
+		case sess.ended == endDisconnected:
+			// The client's own disconnect released this connect: it succeeded, and the client must not
+			// reconnect (as CometD servers answer). A 402 here would make CometD clients fail the disconnect.
+			sess.mu.Unlock()
+			return nil, reply{Channel: channelConnect, ID: m.replyID(), Successful: true,
+				Advice: &advice{Reconnect: reconnectNone}}, true
 		case sess.ended != alive:
 			reason := sess.ended
 			sess.mu.Unlock()
@@ -579,7 +585,7 @@ func (s *Server) retryAdvice() *advice {
 	return &advice{Reconnect: reconnectRetry, Interval: 0, Timeout: &ms}
 }
 
-// endedReply answers a message for a session that has ended. A connect released by the session's own
+// endedReply answers a message for a session that has ended. A connect arriving after the session's own
 // disconnect is told not to reconnect; every other case is told to handshake again.
 func endedReply(channel string, m *message, reason endReason) reply {
 	if reason == endDisconnected && channel == channelConnect {
