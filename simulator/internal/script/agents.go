@@ -1,7 +1,6 @@
 package script
 
 import (
-	"path"
 	"sort"
 	"strings"
 	"time"
@@ -9,24 +8,6 @@ import (
 	"github.com/coachsim/coachsim/fixtures"
 	"github.com/coachsim/coachsim/simulator/internal/voice"
 )
-
-// AgentsOf lists, in environment order, the agents an agent behaviour names (user names or path.Match
-// patterns such as "agent*").
-func AgentsOf(env *fixtures.Environment, b fixtures.AgentBehaviour) []string {
-	var out []string
-	for _, u := range env.Users {
-		if u.Role != fixtures.RoleAgent {
-			continue
-		}
-		for _, pattern := range b.Users {
-			if ok, err := path.Match(pattern, u.UserName); ok && err == nil {
-				out = append(out, u.UserName)
-				break
-			}
-		}
-	}
-	return out
-}
 
 // agent is one scripted agent. It answers what rings, talks for a drawn time, maybe transfers, hangs up and
 // wraps up, reacting only to the notifications its user receives.

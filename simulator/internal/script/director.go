@@ -100,10 +100,10 @@ func New(env *fixtures.Environment, seed uint64, start time.Time, log *slog.Logg
 		d.users[u.UserName] = u
 		d.byID[u.ID] = u.UserName
 	}
-	for i := range sc.Agents {
-		for _, name := range AgentsOf(env, sc.Agents[i]) {
-			a := newAgent(d, d.users[name], &sc.Agents[i])
-			d.agents[name] = a
+	for _, u := range env.Users {
+		if _, i, ok := env.BehaviourOf(u.UserName); ok {
+			a := newAgent(d, u, &sc.Agents[i])
+			d.agents[u.UserName] = a
 			if a.beh.LogsIn() {
 				d.at(start, a.login)
 			}
