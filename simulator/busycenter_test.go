@@ -1,7 +1,11 @@
 package simulator_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"fmt"
+	"hash"
 	"encoding/json"
 	"testing"
 	"time"
@@ -17,6 +21,7 @@ type hourTally struct {
 	supervised    map[string]bool // call ids a supervisor was Established on
 	followed      int             // supervisor ParticipantsUpdated (Call scope following the customer)
 	afterCallWork int
+	trace         hash.Hash // every notification: user, channel, data
 }
 
 // playBusyHour runs fixtures/busy-center.yaml for one simulated hour on a stopped virtual clock and counts
@@ -31,9 +36,10 @@ func playBusyHour(tb testing.TB, seed uint64) (hourTally, time.Duration) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	t := hourTally{calls: map[string]bool{}, supervised: map[string]bool{}}
+	t := hourTally{calls: map[string]bool{}, supervised: map[string]bool{}, trace: sha256.New()}
 	observe := func(n simulator.Notification) {
 		t.notifications++
+		fmt.Fprintf(t.trace, "%s %s %s\n", n.UserID, n.Channel, n.Data)
 		var m struct {
 			NotificationType string `json:"notificationType"`
 			Call             *struct {
@@ -91,9 +97,13 @@ func TestBusyCenterHour(t *testing.T) {
 		t.Errorf("%d after-call-work states; want at least 300", got.afterCallWork)
 	}
 	again, _ := playBusyHour(t, 0)
-	if again.notifications != got.notifications || len(again.calls) != len(got.calls) {
-		t.Errorf("the same seed gave %d notifications on %d calls, then %d on %d", got.notifications,
-			len(got.calls), again.notifications, len(again.calls))
+	if !bytes.Equal(again.trace.Sum(nil), got.trace.Sum(nil)) {
+		t.Errorf("the same fixture, seed and clock gave two different traces: %d notifications on %d calls, "+
+			"then %d on %d", got.notifications, len(got.calls), again.notifications, len(again.calls))
+	}
+	other, _ := playBusyHour(t, 99)
+	if bytes.Equal(other.trace.Sum(nil), got.trace.Sum(nil)) {
+		t.Error("another seed gave the very same trace")
 	}
 }
 
