@@ -53,7 +53,7 @@ func conform(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&f.profile, "profile", "", "YAML file mapping roles to credentials on the target (see features/README.md)")
 	fs.StringVar(&f.tags, "tags", "~@wip", "godog tag expression selecting scenarios, e.g. '@SUP-COACH-001' or '~@inferred'")
 	fs.StringVar(&f.format, "format", "", "godog formatter for the console: progress, pretty, junit, cucumber (default: progress)")
-	fs.IntVar(&f.concurrency, "concurrency", 4, "scenarios run at once against the embedded simulator (a --target runs one at a time)")
+	fs.IntVar(&f.concurrency, "concurrency", 16, "scenarios run at once against the embedded simulator (a --target runs one at a time)")
 	fs.StringVar(&f.random, "random", "true", "scenario order: true (a random seed, printed), false (file order) or a seed number")
 	fs.StringVar(&f.out, "out", "", "directory for junit.xml, cucumber.json, summary.json and report.html")
 	fs.StringVar(&f.expect, "expect", "", "YAML file of scenario IDs expected to fail, each with a reason")
