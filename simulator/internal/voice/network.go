@@ -1,8 +1,9 @@
 package voice
 
 import (
-	"strings"
 	"time"
+
+	"github.com/coachsim/coachsim/fixtures"
 )
 
 // This file holds what the network does rather than a user: calls from outside the environment (an external
@@ -18,7 +19,7 @@ func (s *State) Inbound(now time.Time, from, to string) (string, []Notification,
 	switch {
 	case from == "":
 		return "", nil, opErr(ErrMissingParameter, op, "network", "", "from is required")
-	case !isPhoneNumber(from):
+	case !fixtures.IsPhoneNumber(from):
 		return "", nil, opErr(ErrInvalidValue, op, "network", "", "from %q must be digits, optionally after a leading +", from)
 	case s.deviceByDN[from] != nil:
 		return "", nil, opErr(ErrInvalidValue, op, "network", "", "from %q is the DN of %s's device: let that user Dial instead", from, s.deviceByDN[from].user.name)
@@ -97,18 +98,4 @@ func (s *State) OriginState(callID string) (PartyState, bool) {
 		}
 	}
 	return 0, false
-}
-
-func isPhoneNumber(s string) bool { return allDigits(strings.TrimPrefix(s, "+")) }
-
-func allDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
