@@ -1,7 +1,9 @@
 package control_test
 
 import (
+	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -113,6 +115,17 @@ var _ = Describe("Calls from outside", func() {
 		Expect(stateCalls(st)[0]).NotTo(HaveKey("queuedAt"))
 	})
 
+	It("lets a queued caller give up, leaving the queue", func() {
+		first := r.inbound("+14155550100", "7000")
+		second := r.inbound("+14155550101", "7000")
+		Expect(r.control(http.MethodDelete, callsURL+"/"+first, nil)).To(succeed())
+		st := r.state()
+		Expect(st["routingPoints"]).To(ConsistOf(HaveKeyWithValue("queue", ConsistOf(second))))
+		Expect(stateCalls(st)).To(HaveLen(1))
+		r.as("agent1").logIn()
+		Expect(r.as("agent1").calls()[0]).To(HaveKeyWithValue("id", second))
+	})
+
 	It("ends a call to a device in DoNotDisturb at once, without telling its user", func() {
 		Expect(r.as("agent3").deviceOp("DoNotDisturbOn")).To(succeed())
 		Eventually(r.recorded).Should(HaveLen(1))
@@ -133,6 +146,52 @@ var _ = Describe("Calls from outside", func() {
 		Expect(b).NotTo(Equal(c))
 		Expect(a).NotTo(Equal(c))
 		Expect(r.as("agent1").calls()).To(HaveLen(2))
+	})
+})
+
+var _ = Describe("Concurrent control requests", func() {
+	It("are each served whole, alongside GWS operations", func() {
+		r := startDefault()
+		const workers, rounds = 6, 8
+		errs := make(chan error, workers*rounds*4)
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range rounds {
+					from := fmt.Sprintf("+1415555%02d%02d", w, i)
+					for _, req := range []struct {
+						method, path string
+						body         any
+					}{
+						{http.MethodPost, callsURL, map[string]any{"from": from, "to": "7000"}},
+						{http.MethodGet, stateURL, nil},
+						{http.MethodPost, faultsURL, map[string]any{"delayNotificationsMs": i, "failNext": map[string]any{"user": "customer2", "statusCode": 4}}},
+						{http.MethodPost, advanceURL, map[string]any{"seconds": 1}},
+					} {
+						rep, err := r.send(r.hc, req.method, req.path, req.body, func(q *http.Request) { q.Header.Set("Authorization", "Bearer "+token) })
+						if err == nil && (rep.status != http.StatusOK || rep.code() != 0) {
+							err = fmt.Errorf("%s", rep.GomegaString())
+						}
+						if err != nil {
+							errs <- err
+						}
+					}
+				}
+			}()
+		}
+		agent1 := r.as("agent1")
+		for range rounds {
+			Expect(agent1.deviceOp("DoNotDisturbOn")).To(succeed())
+			Expect(agent1.deviceOp("DoNotDisturbOff")).To(succeed())
+		}
+		wg.Wait()
+		close(errs)
+		Expect(errs).To(BeEmpty())
+		st := r.state()
+		Expect(st["routingPoints"]).To(ConsistOf(HaveKeyWithValue("queue", HaveLen(workers*rounds))))
+		Expect(nowOf(st["clock"].(map[string]any)["now"])).To(Equal(epoch.Add(workers * rounds * time.Second)))
 	})
 })
 
