@@ -26,56 +26,16 @@ const { CometD } = require("cometd");
 
 adapt();
 
-function options() {
-  const opts = {
-    url: process.env.COACHSIM_URL,
-    supervisor: process.env.COACHSIM_SUPERVISOR || "supervisor1",
-    agent: process.env.COACHSIM_AGENT || "agent1",
-    customer: process.env.COACHSIM_CUSTOMER || "customer1",
-    password: process.env.COACHSIM_PASSWORD || "password",
-    "deadline-ms": process.env.COACHSIM_DEADLINE_MS || "15000",
-  };
-  const argv = process.argv.slice(2);
-  for (let i = 0; i < argv.length; i++) {
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i]);
-    if (!m || !(m[1] in opts)) {
-      fail(`unknown argument ${argv[i]}`);
-    }
-    opts[m[1]] = m[2] !== undefined ? m[2] : argv[++i];
-  }
-  if (!opts.url) {
-    fail("no base URL: pass --url http://HOST:PORT or set COACHSIM_URL");
-  }
-  opts.url = opts.url.replace(/\/+$/, "");
-  opts.deadline = Number(opts["deadline-ms"]);
-  if (!(opts.deadline > 0)) {
-    fail(`--deadline-ms must be a positive number, got ${opts["deadline-ms"]}`);
-  }
-  return opts;
-}
-
-let finished = false;
-
-function emit(obj) {
-  process.stdout.write(JSON.stringify(obj) + "\n");
-}
-
-function finish(code) {
-  finished = true;
-  process.exitCode = code;
-  // Let stdout drain before leaving; the CometD instances may still hold sockets open.
-  process.stdout.write("", () => process.exit(code));
-}
-
-function fail(message) {
-  if (finished) {
-    return;
-  }
-  process.stderr.write(`cometd-follow: ${message}\n`);
-  finish(1);
-}
-
-const opts = options();
+const run = require("./lib").script("cometd-follow");
+const { emit, finish, fail } = run;
+const opts = run.options({
+  url: process.env.COACHSIM_URL,
+  supervisor: process.env.COACHSIM_SUPERVISOR || "supervisor1",
+  agent: process.env.COACHSIM_AGENT || "agent1",
+  customer: process.env.COACHSIM_CUSTOMER || "customer1",
+  password: process.env.COACHSIM_PASSWORD || "password",
+  "deadline-ms": process.env.COACHSIM_DEADLINE_MS || "15000",
+});
 
 function basic(user) {
   return "Basic " + Buffer.from(`${user}:${opts.password}`).toString("base64");

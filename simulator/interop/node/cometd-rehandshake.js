@@ -26,56 +26,17 @@ const { CometD } = require("cometd");
 
 adapt();
 
-function options() {
-  const opts = {
-    url: process.env.COACHSIM_URL,
-    user: process.env.COACHSIM_USER || "agent1",
-    password: process.env.COACHSIM_PASSWORD || "password",
-    channel: process.env.COACHSIM_CHANNEL || "/v2/me/*",
-    count: process.env.COACHSIM_COUNT || "2",
-    "deadline-ms": process.env.COACHSIM_DEADLINE_MS || "15000",
-  };
-  const argv = process.argv.slice(2);
-  for (let i = 0; i < argv.length; i++) {
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i]);
-    if (!m || !(m[1] in opts)) {
-      fail(`unknown argument ${argv[i]}`);
-    }
-    opts[m[1]] = m[2] !== undefined ? m[2] : argv[++i];
-  }
-  if (!opts.url) {
-    fail("no base URL: pass --url http://HOST:PORT or set COACHSIM_URL");
-  }
-  opts.url = opts.url.replace(/\/+$/, "");
-  opts.count = Number(opts.count);
-  opts.deadline = Number(opts["deadline-ms"]);
-  if (!(opts.count >= 1) || !(opts.deadline > 0)) {
-    fail(`--count and --deadline-ms must be positive numbers, got ${opts.count} and ${opts["deadline-ms"]}`);
-  }
-  return opts;
-}
+const run = require("./lib").script("cometd-rehandshake");
+const { emit, finish, fail } = run;
+const opts = run.options({
+  url: process.env.COACHSIM_URL,
+  user: process.env.COACHSIM_USER || "agent1",
+  password: process.env.COACHSIM_PASSWORD || "password",
+  channel: process.env.COACHSIM_CHANNEL || "/v2/me/*",
+  count: process.env.COACHSIM_COUNT || "2",
+  "deadline-ms": process.env.COACHSIM_DEADLINE_MS || "15000",
+}, ["count"]);
 
-let finished = false;
-
-function emit(obj) {
-  process.stdout.write(JSON.stringify(obj) + "\n");
-}
-
-function finish(code) {
-  finished = true;
-  process.exitCode = code;
-  process.stdout.write("", () => process.exit(code));
-}
-
-function fail(message) {
-  if (finished) {
-    return;
-  }
-  process.stderr.write(`cometd-rehandshake: ${message}\n`);
-  finish(1);
-}
-
-const opts = options();
 const sessions = []; // clientIds of successful handshakes, oldest first
 let received = 0;
 
@@ -112,7 +73,7 @@ cometd.addListener("/meta/connect", (m) => {
 });
 
 function onNotification(m) {
-  if (finished) {
+  if (run.finished) {
     return;
   }
   received++;

@@ -23,55 +23,16 @@ const { CometD } = require("cometd");
 
 adapt();
 
-function options() {
-  const opts = {
-    url: process.env.COACHSIM_URL,
-    user: process.env.COACHSIM_USER || "supervisor1",
-    password: process.env.COACHSIM_PASSWORD || "password",
-    calls: process.env.COACHSIM_CALLS || "2",
-    "deadline-ms": process.env.COACHSIM_DEADLINE_MS || "20000",
-  };
-  const argv = process.argv.slice(2);
-  for (let i = 0; i < argv.length; i++) {
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i]);
-    if (!m || !(m[1] in opts)) {
-      fail(`unknown argument ${argv[i]}`);
-    }
-    opts[m[1]] = m[2] !== undefined ? m[2] : argv[++i];
-  }
-  if (!opts.url) {
-    fail("no base URL: pass --url http://HOST:PORT or set COACHSIM_URL");
-  }
-  opts.url = opts.url.replace(/\/+$/, "");
-  opts.calls = Number(opts.calls);
-  opts.deadline = Number(opts["deadline-ms"]);
-  if (!(opts.calls >= 1) || !(opts.deadline > 0)) {
-    fail(`--calls and --deadline-ms must be positive numbers, got ${opts.calls} and ${opts["deadline-ms"]}`);
-  }
-  return opts;
-}
+const run = require("./lib").script("cometd-watch");
+const { emit, finish, fail } = run;
+const opts = run.options({
+  url: process.env.COACHSIM_URL,
+  user: process.env.COACHSIM_USER || "supervisor1",
+  password: process.env.COACHSIM_PASSWORD || "password",
+  calls: process.env.COACHSIM_CALLS || "2",
+  "deadline-ms": process.env.COACHSIM_DEADLINE_MS || "20000",
+}, ["calls"]);
 
-let finished = false;
-
-function emit(obj) {
-  process.stdout.write(JSON.stringify(obj) + "\n");
-}
-
-function finish(code) {
-  finished = true;
-  process.exitCode = code;
-  process.stdout.write("", () => process.exit(code));
-}
-
-function fail(message) {
-  if (finished) {
-    return;
-  }
-  process.stderr.write(`cometd-watch: ${message}\n`);
-  finish(1);
-}
-
-const opts = options();
 const established = new Set(); // supervision calls seen Established
 const completed = new Set(); // ... and then Released
 
@@ -91,7 +52,7 @@ cometd.configure({
 });
 
 function onNotification(m) {
-  if (finished) {
+  if (run.finished) {
     return;
   }
   emit({ kind: "notification", user: opts.user, channel: m.channel, data: m.data });

@@ -20,56 +20,17 @@
 
 const faye = require("faye");
 
-function options() {
-  const opts = {
-    url: process.env.COACHSIM_URL,
-    user: process.env.COACHSIM_USER || "agent1",
-    password: process.env.COACHSIM_PASSWORD || "password",
-    channel: process.env.COACHSIM_CHANNEL || "/v2/me/devices",
-    count: process.env.COACHSIM_COUNT || "1",
-    "deadline-ms": process.env.COACHSIM_DEADLINE_MS || "15000",
-  };
-  const argv = process.argv.slice(2);
-  for (let i = 0; i < argv.length; i++) {
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(argv[i]);
-    if (!m || !(m[1] in opts)) {
-      fail(`unknown argument ${argv[i]}`);
-    }
-    opts[m[1]] = m[2] !== undefined ? m[2] : argv[++i];
-  }
-  if (!opts.url) {
-    fail("no base URL: pass --url http://HOST:PORT or set COACHSIM_URL");
-  }
-  opts.url = opts.url.replace(/\/+$/, "");
-  opts.count = Number(opts.count);
-  opts.deadline = Number(opts["deadline-ms"]);
-  if (!(opts.count >= 1) || !(opts.deadline > 0)) {
-    fail(`--count and --deadline-ms must be positive numbers, got ${opts.count} and ${opts["deadline-ms"]}`);
-  }
-  return opts;
-}
+const run = require("./lib").script("faye-basic");
+const { emit, finish, fail } = run;
+const opts = run.options({
+  url: process.env.COACHSIM_URL,
+  user: process.env.COACHSIM_USER || "agent1",
+  password: process.env.COACHSIM_PASSWORD || "password",
+  channel: process.env.COACHSIM_CHANNEL || "/v2/me/devices",
+  count: process.env.COACHSIM_COUNT || "1",
+  "deadline-ms": process.env.COACHSIM_DEADLINE_MS || "15000",
+}, ["count"]);
 
-let finished = false;
-
-function emit(obj) {
-  process.stdout.write(JSON.stringify(obj) + "\n");
-}
-
-function finish(code) {
-  finished = true;
-  process.exitCode = code;
-  process.stdout.write("", () => process.exit(code));
-}
-
-function fail(message) {
-  if (finished) {
-    return;
-  }
-  process.stderr.write(`faye-basic: ${message}\n`);
-  finish(1);
-}
-
-const opts = options();
 let received = 0;
 let clientId = ""; // of the current session
 
@@ -103,7 +64,7 @@ client.addExtension({
 });
 
 const subscription = client.subscribe(opts.channel).withChannel((channel, data) => {
-  if (finished) {
+  if (run.finished) {
     return;
   }
   received++;
