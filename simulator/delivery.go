@@ -85,6 +85,13 @@ func (d *delivery) drain() {
 	}
 }
 
+// drop discards whatever is held back (the simulator was reset: it belongs to a state that is gone).
+func (d *delivery) drop() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.held = nil
+}
+
 // close drops whatever is held back and waits for the goroutine to end.
 func (d *delivery) close() {
 	d.mu.Lock()

@@ -174,14 +174,16 @@ func (s *Simulator) seed() uint64 {
 }
 
 // Reset puts the simulator back in the fixture's initial state: a fresh voice state, the script (if any)
-// starting again from now with the same seed, no injected faults, and every CometD session ended so that
-// clients handshake again and read the state afresh. HTTP sessions stay valid.
+// starting again from now with the same seed, no injected faults (notifications held back by a delay are
+// dropped), and every CometD session ended so that clients handshake again and read the state afresh. HTTP
+// sessions stay valid.
 func (s *Simulator) Reset(ctx context.Context) error {
 	st, actor := s.fresh(s.eng.Now())
 	if err := s.eng.Reset(ctx, st, actor); err != nil {
 		return err
 	}
 	s.faults.Clear()
+	s.out.drop()
 	s.notify.ExpireAll()
 	s.log.Info("simulator reset", "environment", s.env.Name)
 	return nil

@@ -17,6 +17,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 
@@ -62,29 +63,50 @@ func Handler(cfg Config) http.Handler {
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		restapi.WriteError(w, &restapi.APIError{Code: restapi.StatusNotFound, Message: "no control resource at " + r.URL.Path})
 	})
-	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		restapi.WriteError(w, &restapi.APIError{Code: restapi.StatusInvalidState,
-			Message: fmt.Sprintf("method %s is not supported on %s", r.Method, r.URL.Path)})
-	})
-	s := r.PathPrefix(Prefix).Subrouter()
-	s.HandleFunc("/reset", a.reset).Methods(http.MethodPost)
-	s.HandleFunc("/clock/advance", a.advance).Methods(http.MethodPost)
-	s.HandleFunc("/calls", a.inbound).Methods(http.MethodPost)
-	s.HandleFunc("/calls/{id}", a.disconnect).Methods(http.MethodDelete)
-	s.HandleFunc("/state", a.state).Methods(http.MethodGet)
-	s.HandleFunc("/faults", a.getFaults).Methods(http.MethodGet)
-	s.HandleFunc("/faults", a.postFaults).Methods(http.MethodPost)
-	s.HandleFunc("/faults", a.clearFaults).Methods(http.MethodDelete)
+	for _, rt := range []struct {
+		path    string
+		methods map[string]http.HandlerFunc
+	}{
+		{"/reset", map[string]http.HandlerFunc{http.MethodPost: a.reset}},
+		{"/clock/advance", map[string]http.HandlerFunc{http.MethodPost: a.advance}},
+		{"/calls", map[string]http.HandlerFunc{http.MethodPost: a.inbound}},
+		{"/calls/{id}", map[string]http.HandlerFunc{http.MethodDelete: a.disconnect}},
+		{"/state", map[string]http.HandlerFunc{http.MethodGet: a.state}},
+		{"/faults", map[string]http.HandlerFunc{http.MethodGet: a.getFaults, http.MethodPost: a.postFaults,
+			http.MethodDelete: a.clearFaults}},
+	} {
+		route(r, Prefix+rt.path, rt.methods)
+	}
 	return a.authorized(r)
+}
+
+// route serves path with one handler per method and answers any other method with statusCode 2 naming the
+// methods allowed. Routes are registered on the root router with full paths: gorilla/mux forgets a method
+// mismatch inside a PathPrefix subrouter and would answer 404.
+func route(r *mux.Router, path string, methods map[string]http.HandlerFunc) {
+	allowed := make([]string, 0, len(methods))
+	for m, h := range methods {
+		r.HandleFunc(path, h).Methods(m)
+		allowed = append(allowed, m)
+	}
+	sort.Strings(allowed)
+	allow := strings.Join(allowed, ", ")
+	r.HandleFunc(path, func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("Allow", allow)
+		restapi.WriteError(w, &restapi.APIError{Code: restapi.StatusInvalidState,
+			Message: fmt.Sprintf("method %s is not supported on %s (allowed: %s)", req.Method, req.URL.Path, allow)})
+	})
 }
 
 // authorized refuses requests without the bearer token, comparing in constant time.
 func (a *api) authorized(next http.Handler) http.Handler {
-	want := []byte("Bearer " + a.cfg.Token)
+	want := []byte(a.cfg.Token)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		got := []byte(r.Header.Get("Authorization"))
-		if a.cfg.Token == "" || subtle.ConstantTimeCompare(got, want) != 1 {
+		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		// The scheme name is case-insensitive (RFC 9110 §11.1); the token is compared in constant time.
+		if a.cfg.Token == "" || !strings.EqualFold(scheme, "Bearer") ||
+			subtle.ConstantTimeCompare([]byte(token), want) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="coachsim control"`)
 			restapi.WriteError(w, &restapi.APIError{Code: restapi.StatusNotAuthenticated,
 				Message: "Access denied: the control API needs Authorization: Bearer <token given to --control>"})
@@ -101,15 +123,18 @@ func bad(code int, format string, args ...any) error {
 	return &restapi.APIError{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// decode reads a JSON object body into v, refusing unknown members, wrong types and trailing data. An empty
-// body is an empty object.
+// decode reads a JSON object body into v, refusing anything but one object (null included), unknown
+// members, wrong types and trailing data. An empty body is an empty object.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, restapi.MaxBodyBytes))
 	if err != nil {
 		return bad(restapi.StatusInvalidValue, "cannot read the request body: %v", err)
 	}
-	if strings.TrimSpace(string(data)) == "" {
+	trimmed := strings.TrimSpace(string(data))
+	if trimmed == "" {
 		data = []byte("{}")
+	} else if trimmed[0] != '{' {
+		return bad(restapi.StatusInvalidValue, "the body must be a JSON object")
 	}
 	dec := json.NewDecoder(strings.NewReader(string(data)))
 	dec.DisallowUnknownFields()
@@ -120,8 +145,8 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 		}
 		return bad(restapi.StatusInvalidValue, "the body must be a JSON object: %v", err)
 	}
-	if dec.More() {
-		return bad(restapi.StatusInvalidValue, "the body must hold one JSON object")
+	if _, err := dec.Token(); err != io.EOF {
+		return bad(restapi.StatusInvalidValue, "the body must hold one JSON object and nothing after it")
 	}
 	return nil
 }

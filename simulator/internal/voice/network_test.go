@@ -202,5 +202,20 @@ var _ = Describe("The snapshot", func() {
 		Expect(agent.AgentState).To(Equal("Ready"))
 		Expect(agent.ActiveCalls).To(Equal(1))
 		Expect(agent.SupervisedBy).To(Equal(nS))
+		Expect(agent.IdleSinceSecs).To(BeNil(), "an agent on a call is not idle")
+	})
+
+	It("shows how long a Ready agent has been free, and nothing for agents not waiting for calls", func() {
+		w := newWorld()
+		w.login(nB)
+		w.advance(75 * time.Second)
+		byName := map[string]voice.UserSnapshot{}
+		for _, u := range w.st.Snapshot(w.now).Users {
+			byName[u.UserName] = u
+		}
+		Expect(byName[nB].IdleSinceSecs).To(HaveValue(Equal(75)))
+		Expect(byName[nA].IdleSinceSecs).To(BeNil())
+		w.do(nB, channelReq(voice.OpNotReady))
+		Expect(w.st.Snapshot(w.now).Users[2].IdleSinceSecs).To(BeNil())
 	})
 })

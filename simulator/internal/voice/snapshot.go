@@ -28,7 +28,7 @@ type UserSnapshot struct {
 	DoNotDisturb  bool   `json:"doNotDisturb"`
 	ActiveCalls   int    `json:"activeCalls"`
 	SupervisedBy  string `json:"supervisedBy,omitempty"` // the supervisor's user name
-	IdleSinceSecs *int   `json:"idleSeconds,omitempty"`  // agents only: how long the agent has been free
+	IdleSinceSecs *int   `json:"idleSeconds,omitempty"`  // Ready agents only: how long the agent has been free
 }
 
 // CallSnapshot is one call with every leg on it.
@@ -82,7 +82,7 @@ func (s *State) Snapshot(now time.Time) Snapshot {
 		if d.supBy != nil {
 			us.SupervisedBy = d.supBy.owner.user.name
 		}
-		if u.role == fixtures.RoleAgent && !u.idleSince.IsZero() {
+		if u.role == fixtures.RoleAgent && u.agentState == Ready && !u.idleSince.IsZero() {
 			secs := int(now.Sub(u.idleSince).Seconds())
 			us.IdleSinceSecs = &secs
 		}
