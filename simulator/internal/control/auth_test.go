@@ -54,8 +54,8 @@ var _ = Describe("Authorization", func() {
 				}
 				rep := r.raw(ep.method, path, authorization, ep.body)
 				Expect(rep).To(beGWSError(http.StatusUnauthorized, 20))
-				Expect(rep.header.Get("WWW-Authenticate")).To(HavePrefix("Bearer "), "%s", rep.GomegaString())
-				Expect(rep.message()).To(ContainSubstring("Bearer"))
+				Expect(rep.Header.Get("WWW-Authenticate")).To(HavePrefix("Bearer "), "%s", rep.GomegaString())
+				Expect(rep.Message()).To(ContainSubstring("Bearer"))
 			}
 			Expect(r.world()).To(Equal(before))
 		},
@@ -111,7 +111,7 @@ var _ = Describe("Without a control token", func() {
 			for _, ep := range everyEndpoint {
 				rep := r.raw(ep.method, ep.path, "Bearer "+token, ep.body)
 				Expect(rep).To(beGWSError(http.StatusNotFound, 6))
-				Expect(rep.header.Get("WWW-Authenticate")).To(BeEmpty())
+				Expect(rep.Header.Get("WWW-Authenticate")).To(BeEmpty())
 			}
 			// The GWS API is served as usual.
 			Expect(r.as("agent1").get("/api/v2/me")).To(succeed())

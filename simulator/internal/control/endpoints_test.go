@@ -38,8 +38,8 @@ var _ = Describe("Calls from outside", func() {
 	It("rings the agent whose DN is called, and the caller's hang-up ends the answered call", func() {
 		rep := r.post(callsURL, map[string]any{"from": "+14155550100", "to": "5001"})
 		Expect(rep).To(succeed())
-		Expect(rep.object()).To(HaveLen(2)) // statusCode and id
-		id, _ := rep.object()["id"].(string)
+		Expect(rep.Object()).To(HaveLen(2)) // statusCode and id
+		id, _ := rep.Object()["id"].(string)
 		Expect(id).NotTo(BeEmpty())
 
 		agent1 := r.as("agent1")
@@ -74,7 +74,7 @@ var _ = Describe("Calls from outside", func() {
 
 		rep = r.control(http.MethodDelete, callsURL+"/"+id, nil)
 		Expect(rep).To(succeed())
-		Expect(rep.object()).To(Equal(map[string]any{"statusCode": 0.0}))
+		Expect(rep.Object()).To(Equal(map[string]any{"statusCode": 0.0}))
 		Expect(agent1.calls()).To(BeEmpty())
 		st := r.state()
 		Expect(stateCalls(st)).To(BeEmpty())
@@ -171,7 +171,7 @@ var _ = Describe("Concurrent control requests", func() {
 						{http.MethodPost, advanceURL, map[string]any{"seconds": 1}},
 					} {
 						rep, err := r.send(r.hc, req.method, req.path, req.body, func(q *http.Request) { q.Header.Set("Authorization", "Bearer "+token) })
-						if err == nil && (rep.status != http.StatusOK || rep.code() != 0) {
+						if err == nil && (rep.Status != http.StatusOK || rep.Code() != 0) {
 							err = fmt.Errorf("%s", rep.GomegaString())
 						}
 						if err != nil {
@@ -202,7 +202,7 @@ var _ = Describe("Advancing the clock", func() {
 	It("moves a stopped virtual clock forward by the seconds given, fractions included", func() {
 		rep := r.post(advanceURL, map[string]any{"seconds": 90})
 		Expect(rep).To(succeed())
-		body := rep.object()
+		body := rep.Object()
 		Expect(nowOf(body["now"])).To(Equal(epoch.Add(90 * time.Second)))
 		Expect(body).To(HaveKeyWithValue("actions", 0.0)) // no script
 		Expect(nowOf(r.state()["clock"].(map[string]any)["now"])).To(Equal(epoch.Add(90 * time.Second)))
@@ -316,7 +316,7 @@ var _ = Describe("The faults resource", func() {
 			"failNext": map[string]any{"user": "agent1", "statusCode": 3}})
 		Expect(rep).To(succeed())
 		want := map[string]any{"delayNotificationsMs": 150.0, "failNext": map[string]any{"agent1": 3.0}}
-		Expect(rep.object()).To(Equal(map[string]any{"statusCode": 0.0, "faults": want}))
+		Expect(rep.Object()).To(Equal(map[string]any{"statusCode": 0.0, "faults": want}))
 		Expect(r.faults()).To(Equal(want))
 
 		// A failure for another user joins the first; the delay stays as it was.
@@ -332,11 +332,11 @@ var _ = Describe("The faults resource", func() {
 		// Expiring sessions is an act, not a standing fault.
 		rep = r.post(faultsURL, map[string]any{"expireSessions": true})
 		Expect(rep).To(succeed())
-		Expect(rep.object()["faults"]).To(Equal(want))
+		Expect(rep.Object()["faults"]).To(Equal(want))
 
 		rep = r.control(http.MethodDelete, faultsURL, nil)
 		Expect(rep).To(succeed())
-		Expect(rep.object()).To(Equal(map[string]any{"statusCode": 0.0, "faults": none}))
+		Expect(rep.Object()).To(Equal(map[string]any{"statusCode": 0.0, "faults": none}))
 		Expect(r.faults()).To(Equal(none))
 	})
 
@@ -386,7 +386,7 @@ var _ = Describe("Reset", func() {
 		busy()
 		rep := r.post(resetURL, nil)
 		Expect(rep).To(succeed())
-		Expect(nowOf(rep.object()["now"])).To(Equal(epoch))
+		Expect(nowOf(rep.Object()["now"])).To(Equal(epoch))
 		Expect(r.state()).To(Equal(initial))
 		Expect(r.faults()).To(Equal(map[string]any{"delayNotificationsMs": 0.0, "failNext": map[string]any{}}))
 
@@ -414,7 +414,7 @@ var _ = Describe("Reset", func() {
 		busy()
 		rep := r.post(resetURL, nil)
 		Expect(rep).To(succeed())
-		Expect(nowOf(rep.object()["now"])).To(Equal(epoch.Add(time.Minute)))
+		Expect(nowOf(rep.Object()["now"])).To(Equal(epoch.Add(time.Minute)))
 		st := r.state()
 		Expect(nowOf(st["clock"].(map[string]any)["now"])).To(Equal(epoch.Add(time.Minute)))
 		Expect(withoutNow(st)).To(Equal(withoutNow(initial)))

@@ -76,7 +76,7 @@ var _ = Describe("Refused control requests", func() {
 			Expect(rep).To(beGWSError(c.status, c.code))
 			Expect(restapi.HTTPStatus(c.code)).To(Equal(c.status), "the entry disagrees with the one table")
 			if c.says != "" {
-				Expect(rep.message()).To(ContainSubstring(c.says), "%s", rep.GomegaString())
+				Expect(rep.Message()).To(ContainSubstring(c.says), "%s", rep.GomegaString())
 			}
 			Expect(r.world()).To(Equal(before), "after %s", rep.GomegaString())
 		},
@@ -193,7 +193,7 @@ var _ = Describe("Refused control requests", func() {
 		was := withoutNow(rr.state())
 		rep := rr.post(advanceURL, map[string]any{"seconds": 30})
 		Expect(rep).To(beGWSError(http.StatusBadRequest, 2))
-		Expect(rep.message()).To(ContainSubstring("real clock"))
+		Expect(rep.Message()).To(ContainSubstring("real clock"))
 		Expect(withoutNow(rr.state())).To(Equal(was))
 		// Validation comes first: a bad body is refused as such.
 		Expect(rr.post(advanceURL, `{"seconds":0}`)).To(beGWSError(http.StatusBadRequest, 10))

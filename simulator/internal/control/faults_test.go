@@ -45,7 +45,7 @@ var _ = Describe("Injected failures (failNext)", func() {
 
 			rep := agent1.deviceOp("DoNotDisturbOn")
 			Expect(rep).To(beGWSError(httpStatus, code))
-			Expect(rep.message()).To(ContainSubstring("DoNotDisturbOn"))
+			Expect(rep.Message()).To(ContainSubstring("DoNotDisturbOn"))
 			Expect(r.state()).To(Equal(before))
 			Expect(r.faults()["failNext"]).To(BeEmpty())
 			Consistently(r.recorded, 50*time.Millisecond).Should(BeEmpty())
@@ -266,7 +266,7 @@ var _ = Describe("Expiring CometD sessions (expireSessions)", func() {
 		rep := r.post(faultsURL, map[string]any{"expireSessions": true, "delayNotificationsMs": 25,
 			"failNext": map[string]any{"user": "agent2", "statusCode": 12}})
 		Expect(rep).To(succeed())
-		Expect(rep.object()["faults"]).To(Equal(map[string]any{"delayNotificationsMs": 25.0, "failNext": map[string]any{"agent2": 12.0}}))
+		Expect(rep.Object()["faults"]).To(Equal(map[string]any{"delayNotificationsMs": 25.0, "failNext": map[string]any{"agent2": 12.0}}))
 		next, _ := b.connectNow()
 		Expect(next.Error).To(Equal("402::Unknown client"))
 	})

@@ -18,6 +18,7 @@ import (
 
 	"github.com/coachsim/coachsim/fixtures"
 	"github.com/coachsim/coachsim/simulator"
+	"github.com/coachsim/coachsim/simulator/internal/apitest"
 )
 
 // token is the control token of every simulator under test.
@@ -100,70 +101,23 @@ func (r *rig) user(name string) fixtures.User {
 }
 
 // reply is one HTTP answer, kept with its request line for failure messages.
-type reply struct {
-	method, path string
-	status       int
-	header       http.Header
-	body         []byte
-}
+type reply = apitest.Reply
 
-// GomegaString shows a reply readably in failure messages.
-func (r reply) GomegaString() string {
-	body := strings.TrimSpace(string(r.body))
-	if len(body) > 600 {
-		body = body[:600] + "…"
-	}
-	return fmt.Sprintf("%s %s -> HTTP %d %s", r.method, r.path, r.status, body)
-}
-
-// object decodes the body as a JSON object.
-func (r reply) object() map[string]any {
-	GinkgoHelper()
-	var m map[string]any
-	Expect(json.Unmarshal(r.body, &m)).To(Succeed(), "body of %s", r.GomegaString())
-	return m
-}
-
-// code is the body's statusCode, or -1 when it has none.
-func (r reply) code() int {
-	var m struct {
-		StatusCode *int `json:"statusCode"`
-	}
-	if json.Unmarshal(r.body, &m) != nil || m.StatusCode == nil {
-		return -1
-	}
-	return *m.StatusCode
-}
-
-// message is the body's statusMessage.
-func (r reply) message() string {
-	var m struct {
-		StatusMessage string `json:"statusMessage"`
-	}
-	_ = json.Unmarshal(r.body, &m)
-	return m.StatusMessage
-}
-
-// haveStatus matches a reply with this HTTP status and statusCode.
-func haveStatus(httpStatus, statusCode int) types.GomegaMatcher {
-	return gcustom.MakeMatcher(func(r reply) (bool, error) {
-		return r.status == httpStatus && r.code() == statusCode, nil
-	}).WithTemplate(fmt.Sprintf("Expected HTTP %d with statusCode %d{{if .NegatedFailure}} not{{end}}, got\n{{.FormattedActual}}",
-		httpStatus, statusCode))
-}
-
-// succeed matches HTTP 200 with statusCode 0.
-func succeed() types.GomegaMatcher { return haveStatus(http.StatusOK, 0) }
+// haveStatus matches a reply with this HTTP status and statusCode; succeed, HTTP 200 with statusCode 0.
+var (
+	haveStatus = apitest.HaveStatus
+	succeed    = apitest.Acknowledged
+)
 
 // beGWSError matches a GWS error reply: this HTTP status, a JSON body of exactly statusCode and a non-empty
 // statusMessage.
 func beGWSError(httpStatus, statusCode int) types.GomegaMatcher {
 	return gcustom.MakeMatcher(func(r reply) (bool, error) {
-		if r.status != httpStatus || !strings.HasPrefix(r.header.Get("Content-Type"), "application/json") {
+		if r.Status != httpStatus || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 			return false, nil
 		}
 		var m map[string]json.RawMessage
-		if json.Unmarshal(r.body, &m) != nil || len(m) != 2 {
+		if json.Unmarshal(r.Body, &m) != nil || len(m) != 2 {
 			return false, nil
 		}
 		var code int
@@ -212,7 +166,7 @@ func (r *rig) send(hc *http.Client, method, path string, body any, prepare func(
 	if err != nil {
 		return reply{}, err
 	}
-	return reply{method: method, path: path, status: resp.StatusCode, header: resp.Header, body: data}, nil
+	return reply{Method: method, Path: path, Status: resp.StatusCode, Header: resp.Header, Body: data}, nil
 }
 
 // raw makes one request with the given Authorization header ("" for none).
@@ -243,7 +197,7 @@ func (r *rig) state() map[string]any {
 	GinkgoHelper()
 	rep := r.control(http.MethodGet, "/sim/v1/state", nil)
 	Expect(rep).To(succeed())
-	return rep.object()
+	return rep.Object()
 }
 
 // faults reads GET /sim/v1/faults: the faults member.
@@ -251,7 +205,7 @@ func (r *rig) faults() map[string]any {
 	GinkgoHelper()
 	rep := r.control(http.MethodGet, "/sim/v1/faults", nil)
 	Expect(rep).To(succeed())
-	f, ok := rep.object()["faults"].(map[string]any)
+	f, ok := rep.Object()["faults"].(map[string]any)
 	Expect(ok).To(BeTrue(), "no faults object in %s", rep.GomegaString())
 	return f
 }
@@ -267,7 +221,7 @@ func (r *rig) inbound(from, to string) string {
 	GinkgoHelper()
 	rep := r.post("/sim/v1/calls", map[string]any{"from": from, "to": to})
 	Expect(rep).To(succeed())
-	id, _ := rep.object()["id"].(string)
+	id, _ := rep.Object()["id"].(string)
 	Expect(id).NotTo(BeEmpty(), "no call id in %s", rep.GomegaString())
 	return id
 }
@@ -334,7 +288,7 @@ func (g *gws) calls() []map[string]any {
 	var body struct {
 		Calls []map[string]any `json:"calls"`
 	}
-	Expect(json.Unmarshal(rep.body, &body)).To(Succeed())
+	Expect(json.Unmarshal(rep.Body, &body)).To(Succeed())
 	return body.Calls
 }
 

@@ -33,7 +33,7 @@ func (r *rig) play(seconds int) []traced {
 	mark := len(r.recorded())
 	rep := r.post(advanceURL, map[string]any{"seconds": seconds})
 	Expect(rep).To(succeed())
-	Expect(rep.object()["actions"]).To(BeNumerically(">", 0))
+	Expect(rep.Object()["actions"]).To(BeNumerically(">", 0))
 	r.state()
 	var out []traced
 	for _, n := range r.recorded()[mark:] {

@@ -23,7 +23,7 @@ var _ = Describe("Authentication", func() {
 		GinkgoHelper()
 		r := c.get("/api/v2/me")
 		Expect(r).To(succeed())
-		return at(r.object(), "user", "userName")
+		return at(r.Object(), "user", "userName")
 	}
 
 	DescribeTable("refuses a request without valid credentials with HTTP 401 and statusCode 20",
@@ -33,10 +33,10 @@ var _ = Describe("Authentication", func() {
 				body = op{"operationName": "DoNotDisturbOn"}
 			}
 			r := makeClient().do(method, "/api/v2/me/devices/"+st.user("agent1").Device.ID, body, nil)
-			Expect(r.status).To(Equal(http.StatusUnauthorized), r.GomegaString())
-			Expect(r.body).To(MatchJSON(accessDenied))
-			Expect(r.header.Get("WWW-Authenticate")).To(HavePrefix("Basic"))
-			Expect(r.header.Values("Set-Cookie")).To(BeEmpty())
+			Expect(r.Status).To(Equal(http.StatusUnauthorized), r.GomegaString())
+			Expect(r.Body).To(MatchJSON(accessDenied))
+			Expect(r.Header.Get("WWW-Authenticate")).To(HavePrefix("Basic"))
+			Expect(r.Header.Values("Set-Cookie")).To(BeEmpty())
 		},
 		Entry("no credentials, GET", func() *client { return st.anonymous() }, http.MethodGet),
 		Entry("no credentials, POST", func() *client { return st.anonymous() }, http.MethodPost),
@@ -47,15 +47,15 @@ var _ = Describe("Authentication", func() {
 
 	It("refuses a forged session cookie", func() {
 		r := st.anonymous().do(http.MethodGet, "/api/v2/me", nil, http.Header{"Cookie": {restapi.SessionCookie + "=forged"}})
-		Expect(r.status).To(Equal(http.StatusUnauthorized), r.GomegaString())
-		Expect(r.body).To(MatchJSON(accessDenied))
+		Expect(r.Status).To(Equal(http.StatusUnauthorized), r.GomegaString())
+		Expect(r.Body).To(MatchJSON(accessDenied))
 	})
 
 	It("sets a JSESSIONID cookie on the first Basic request and keeps it", func() {
 		c := st.client("agent1")
 		r := c.get("/api/v2/me")
 		Expect(r).To(succeed())
-		set := (&http.Response{Header: r.header}).Cookies()
+		set := (&http.Response{Header: r.Header}).Cookies()
 		Expect(set).To(HaveLen(1))
 		Expect(set[0].Name).To(Equal("JSESSIONID"))
 		Expect(set[0].Value).NotTo(BeEmpty())
@@ -64,7 +64,7 @@ var _ = Describe("Authentication", func() {
 
 		again := c.get("/api/v2/me")
 		Expect(again).To(succeed())
-		Expect(again.header.Values("Set-Cookie")).To(BeEmpty(), "Basic of the session's own user reuses the session")
+		Expect(again.Header.Values("Set-Cookie")).To(BeEmpty(), "Basic of the session's own user reuses the session")
 		Expect(c.sessionCookie()).To(Equal(set[0].Value))
 	})
 
@@ -88,7 +88,7 @@ var _ = Describe("Authentication", func() {
 		c := st.client("agent1")
 		Expect(c.get("/api/v2/me")).To(succeed())
 		r := c.withBasic("agent1", "wrong").get("/api/v2/me")
-		Expect(r.status).To(Equal(http.StatusUnauthorized), r.GomegaString())
+		Expect(r.Status).To(Equal(http.StatusUnauthorized), r.GomegaString())
 	})
 
 	It("invalidates the session on EndContactCenterSession", func() {
@@ -99,8 +99,8 @@ var _ = Describe("Authentication", func() {
 
 		Expect(byCookie.post("/api/v2/me", op{"operationName": "EndContactCenterSession"})).To(succeed())
 		r := byCookie.get("/api/v2/me")
-		Expect(r.status).To(Equal(http.StatusUnauthorized), "the cookie of an ended session: %s", r.GomegaString())
-		Expect(r.body).To(MatchJSON(accessDenied))
+		Expect(r.Status).To(Equal(http.StatusUnauthorized), "the cookie of an ended session: %s", r.GomegaString())
+		Expect(r.Body).To(MatchJSON(accessDenied))
 
 		Expect(userName(c)).To(Equal("agent1"), "Basic still works and opens a new session")
 		Expect(userName(c.cookieOnly())).To(Equal("agent1"))
@@ -191,19 +191,19 @@ var _ = Describe("CSRF protection", func() {
 		It("hands out the header name and a token on every GET, stable within a session", func() {
 			r := agent1.get("/api/v2/me")
 			Expect(r).To(succeed())
-			Expect(r.header.Get("X-CSRF-HEADER")).To(Equal("X-CSRF-TOKEN"))
-			token := r.header.Get("X-CSRF-TOKEN")
+			Expect(r.Header.Get("X-CSRF-HEADER")).To(Equal("X-CSRF-TOKEN"))
+			token := r.Header.Get("X-CSRF-TOKEN")
 			Expect(token).NotTo(BeEmpty())
-			Expect(agent1.get("/api/v2/me/calls").header.Get("X-CSRF-TOKEN")).To(Equal(token))
-			Expect(st.client("agent1").get("/api/v2/me").header.Get("X-CSRF-TOKEN")).NotTo(Equal(token),
+			Expect(agent1.get("/api/v2/me/calls").Header.Get("X-CSRF-TOKEN")).To(Equal(token))
+			Expect(st.client("agent1").get("/api/v2/me").Header.Get("X-CSRF-TOKEN")).NotTo(Equal(token),
 				"another session has another token")
 		})
 
 		It("refuses a POST without a token with HTTP 403, and changes nothing", func() {
 			before := st.snapshot()
 			r := agent1.post(devURL, dndOn)
-			Expect(r.status).To(Equal(http.StatusForbidden), r.GomegaString())
-			Expect(strings.TrimSpace(string(r.body))).To(Equal(refused))
+			Expect(r.Status).To(Equal(http.StatusForbidden), r.GomegaString())
+			Expect(strings.TrimSpace(string(r.Body))).To(Equal(refused))
 			Expect(st.snapshot()).To(Equal(before))
 		})
 
@@ -211,17 +211,17 @@ var _ = Describe("CSRF protection", func() {
 			Expect(agent1.get("/api/v2/me")).To(succeed())
 			before := st.snapshot()
 			r := agent1.do(http.MethodPost, devURL, dndOn, http.Header{"X-CSRF-TOKEN": {"not-the-token"}})
-			Expect(r.status).To(Equal(http.StatusForbidden), r.GomegaString())
-			Expect(strings.TrimSpace(string(r.body))).To(Equal(refused))
+			Expect(r.Status).To(Equal(http.StatusForbidden), r.GomegaString())
+			Expect(strings.TrimSpace(string(r.Body))).To(Equal(refused))
 			Expect(st.snapshot()).To(Equal(before))
 		})
 
 		It("refuses the token of another session", func() {
 			other := st.client("agent1")
-			token := other.get("/api/v2/me").header.Get("X-CSRF-TOKEN")
+			token := other.get("/api/v2/me").Header.Get("X-CSRF-TOKEN")
 			Expect(agent1.get("/api/v2/me")).To(succeed())
 			r := agent1.do(http.MethodPost, devURL, dndOn, http.Header{"X-CSRF-TOKEN": {token}})
-			Expect(r.status).To(Equal(http.StatusForbidden), r.GomegaString())
+			Expect(r.Status).To(Equal(http.StatusForbidden), r.GomegaString())
 		})
 
 		It("accepts a POST carrying the session's token", func() {
@@ -232,8 +232,8 @@ var _ = Describe("CSRF protection", func() {
 
 		It("still answers a missing login with 401 before asking for a token", func() {
 			r := st.anonymous().post(devURL, dndOn)
-			Expect(r.status).To(Equal(http.StatusUnauthorized))
-			Expect(r.body).To(MatchJSON(accessDenied))
+			Expect(r.Status).To(Equal(http.StatusUnauthorized))
+			Expect(r.Body).To(MatchJSON(accessDenied))
 		})
 	})
 
@@ -242,8 +242,8 @@ var _ = Describe("CSRF protection", func() {
 			st := startStack()
 			agent1 := st.client("agent1")
 			r := agent1.get("/api/v2/me")
-			Expect(r.header.Get("X-CSRF-HEADER")).To(BeEmpty())
-			Expect(r.header.Get("X-CSRF-TOKEN")).To(BeEmpty())
+			Expect(r.Header.Get("X-CSRF-HEADER")).To(BeEmpty())
+			Expect(r.Header.Get("X-CSRF-TOKEN")).To(BeEmpty())
 			Expect(agent1.deviceOp(op{"operationName": "DoNotDisturbOn"})).To(succeed())
 		})
 	})

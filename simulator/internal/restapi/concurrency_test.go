@@ -44,7 +44,7 @@ func (w worker) expect(method, path string, body any, httpStatus, code int) (rep
 		w.errs.add("%s: %v", w.c.name, err)
 		return r, false
 	}
-	if r.status != httpStatus || r.code() != code {
+	if r.Status != httpStatus || r.Code() != code {
 		w.errs.add("%s: want HTTP %d statusCode %d, got %s", w.c.name, httpStatus, code, r.GomegaString())
 		return r, false
 	}
@@ -57,7 +57,7 @@ func (w worker) ok(method, path string, body any) (reply, bool) {
 
 // decode reads a reply body into v, recording a problem when it cannot.
 func (w worker) decode(r reply, v any) bool {
-	if err := json.Unmarshal(r.body, v); err != nil {
+	if err := json.Unmarshal(r.Body, v); err != nil {
 		w.errs.add("%s: undecodable %s: %v", w.c.name, r.GomegaString(), err)
 		return false
 	}

@@ -126,10 +126,10 @@ var _ = Describe("Errors", func() {
 			before := st.snapshot()
 			r := send(b)
 			Expect(r).To(haveStatus(b.status, b.code))
-			Expect(r.header.Get("Content-Type")).To(HavePrefix("application/json"))
-			Expect(r.message()).NotTo(BeEmpty(), "every error carries a statusMessage: %s", r.GomegaString())
+			Expect(r.Header.Get("Content-Type")).To(HavePrefix("application/json"))
+			Expect(r.Message()).NotTo(BeEmpty(), "every error carries a statusMessage: %s", r.GomegaString())
 			if b.says != "" {
-				Expect(r.message()).To(ContainSubstring(b.says))
+				Expect(r.Message()).To(ContainSubstring(b.says))
 			}
 			Expect(st.snapshot()).To(Equal(before), "state after %s", r.GomegaString())
 		},
@@ -261,7 +261,7 @@ var _ = Describe("Errors", func() {
 			before := st.snapshot()
 			r := st.client("agent2").post("/api/v2/me/devices/"+st.user("agent2").Device.ID, padded(restapi.MaxBodyBytes+64))
 			Expect(r).To(haveStatus(http.StatusBadRequest, restapi.StatusInvalidValue))
-			Expect(r.message()).To(ContainSubstring(fmt.Sprint(restapi.MaxBodyBytes)))
+			Expect(r.Message()).To(ContainSubstring(fmt.Sprint(restapi.MaxBodyBytes)))
 			Expect(st.snapshot()).To(Equal(before))
 		})
 
@@ -275,6 +275,6 @@ var _ = Describe("Errors", func() {
 	It("reports a domain error in words that name the operation and the reason", func() {
 		r := st.client("agent1").callOp(callID, op{"operationName": "Answer"})
 		Expect(r).To(haveStatus(http.StatusBadRequest, restapi.StatusInvalidState))
-		Expect(r.message()).To(And(ContainSubstring("Answer"), ContainSubstring("Established")))
+		Expect(r.Message()).To(And(ContainSubstring("Answer"), ContainSubstring("Established")))
 	})
 })

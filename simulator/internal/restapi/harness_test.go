@@ -14,10 +14,9 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	"github.com/onsi/gomega/gcustom"
-	"github.com/onsi/gomega/types"
 
 	"github.com/coachsim/coachsim/fixtures"
+	"github.com/coachsim/coachsim/simulator/internal/apitest"
 	"github.com/coachsim/coachsim/simulator/internal/clock"
 	"github.com/coachsim/coachsim/simulator/internal/engine"
 	"github.com/coachsim/coachsim/simulator/internal/restapi"
@@ -210,60 +209,17 @@ func (c *client) send(method, path string, body any, extra http.Header) (reply, 
 	if name := resp.Header.Get("X-CSRF-HEADER"); name != "" {
 		c.csrfHeader, c.csrfToken = name, resp.Header.Get(name)
 	}
-	return reply{method: method, path: path, status: resp.StatusCode, header: resp.Header, body: data}, nil
+	return reply{Method: method, Path: path, Status: resp.StatusCode, Header: resp.Header, Body: data}, nil
 }
 
-// reply is one HTTP answer, kept with the request line for failure messages.
-type reply struct {
-	method, path string
-	status       int
-	header       http.Header
-	body         []byte
-}
+// reply is one HTTP answer, kept with its request line for failure messages.
+type reply = apitest.Reply
 
-// GomegaString shows a reply readably in failure messages.
-func (r reply) GomegaString() string {
-	return fmt.Sprintf("%s %s -> HTTP %d %s", r.method, r.path, r.status, strings.TrimSpace(string(r.body)))
-}
-
-// object decodes the body as a JSON object; it fails the spec when the body is not one.
-func (r reply) object() map[string]any {
-	GinkgoHelper()
-	var m map[string]any
-	Expect(json.Unmarshal(r.body, &m)).To(Succeed(), "body of %s", r.GomegaString())
-	return m
-}
-
-// code is the body's statusCode, or -1 when the body has none.
-func (r reply) code() int {
-	var m struct {
-		StatusCode *int `json:"statusCode"`
-	}
-	if json.Unmarshal(r.body, &m) != nil || m.StatusCode == nil {
-		return -1
-	}
-	return *m.StatusCode
-}
-
-// message is the body's statusMessage.
-func (r reply) message() string {
-	var m struct {
-		StatusMessage string `json:"statusMessage"`
-	}
-	_ = json.Unmarshal(r.body, &m)
-	return m.StatusMessage
-}
-
-// haveStatus matches a reply with the given HTTP status and JSON statusCode.
-func haveStatus(httpStatus, statusCode int) types.GomegaMatcher {
-	return gcustom.MakeMatcher(func(r reply) (bool, error) {
-		return r.status == httpStatus && r.code() == statusCode, nil
-	}).WithTemplate(fmt.Sprintf("Expected HTTP %d with statusCode %d{{if .NegatedFailure}} not{{end}}, got\n{{.FormattedActual}}",
-		httpStatus, statusCode))
-}
-
-// succeed matches an acknowledged request: HTTP 200 and statusCode 0.
-func succeed() types.GomegaMatcher { return haveStatus(http.StatusOK, restapi.StatusOK) }
+// haveStatus matches a reply with this HTTP status and statusCode; succeed, HTTP 200 with statusCode 0.
+var (
+	haveStatus = apitest.HaveStatus
+	succeed    = apitest.Acknowledged
+)
 
 // at walks a decoded JSON value along keys (object members) and ints (array indices).
 func at(v any, path ...any) any {
@@ -311,7 +267,7 @@ func (c *client) calls() []any {
 	GinkgoHelper()
 	r := c.get("/api/v2/me/calls?fields=*")
 	Expect(r).To(succeed())
-	calls, ok := r.object()["calls"].([]any)
+	calls, ok := r.Object()["calls"].([]any)
 	Expect(ok).To(BeTrue(), "no calls array in %s", r.GomegaString())
 	return calls
 }
@@ -331,7 +287,7 @@ func (c *client) device() map[string]any {
 	GinkgoHelper()
 	r := c.get("/api/v2/me/devices?fields=*")
 	Expect(r).To(succeed())
-	d, ok := at(r.object(), "devices", 0).(map[string]any)
+	d, ok := at(r.Object(), "devices", 0).(map[string]any)
 	Expect(ok).To(BeTrue(), "no device in %s", r.GomegaString())
 	return d
 }
@@ -362,7 +318,7 @@ func (st *stack) snapshot() snapshot {
 		for _, path := range []string{"/api/v2/me/calls?fields=*", "/api/v2/me/devices?fields=*"} {
 			r := c.get(path)
 			Expect(r).To(succeed())
-			out[name+" "+path] = string(r.body)
+			out[name+" "+path] = string(r.Body)
 		}
 	}
 	return out

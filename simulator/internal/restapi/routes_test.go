@@ -27,9 +27,9 @@ var _ = Describe("Routes", func() {
 		It("answers without credentials, without a session, with the environment's version", func() {
 			r := st.anonymous().get("/api/v2/diagnostics/version")
 			Expect(r).To(succeed())
-			Expect(r.object()).To(Equal(map[string]any{"statusCode": 0.0, "version": "8.5.200.50"}))
-			Expect(r.header.Get("Content-Type")).To(HavePrefix("application/json"))
-			Expect(r.header.Values("Set-Cookie")).To(BeEmpty())
+			Expect(r.Object()).To(Equal(map[string]any{"statusCode": 0.0, "version": "8.5.200.50"}))
+			Expect(r.Header.Get("Content-Type")).To(HavePrefix("application/json"))
+			Expect(r.Header.Values("Set-Cookie")).To(BeEmpty())
 		})
 	})
 
@@ -38,7 +38,7 @@ var _ = Describe("Routes", func() {
 			r := agent1.get("/api/v2/me")
 			Expect(r).To(succeed())
 			u := st.user("agent1")
-			Expect(r.object()).To(HaveKeyWithValue("user", Equal(map[string]any{
+			Expect(r.Object()).To(HaveKeyWithValue("user", Equal(map[string]any{
 				"id":                         u.ID,
 				"userName":                   "agent1",
 				"firstName":                  "Agent",
@@ -52,14 +52,14 @@ var _ = Describe("Routes", func() {
 		})
 
 		It("gives a supervisor the supervisor role", func() {
-			Expect(at(sup1.get("/api/v2/me").object(), "user", "roles")).To(Equal([]any{"ROLE_AGENT", "ROLE_SUPERVISOR"}))
+			Expect(at(sup1.get("/api/v2/me").Object(), "user", "roles")).To(Equal([]any{"ROLE_AGENT", "ROLE_SUPERVISOR"}))
 		})
 
 		It("returns every sub-resource with subresources=*", func() {
 			Expect(agent1.dial("5002")).To(succeed())
 			r := sup1.get("/api/v2/me?subresources=*")
 			Expect(r).To(succeed())
-			user := at(r.object(), "user")
+			user := at(r.Object(), "user")
 			Expect(user).To(HaveKeyWithValue("userName", "supervisor1"))
 			Expect(at(user, "features")).To(Equal([]any{
 				map[string]any{"id": "api-voice"}, map[string]any{"id": "api-supervisor-monitoring"},
@@ -70,7 +70,7 @@ var _ = Describe("Routes", func() {
 			Expect(at(user, "settings")).To(Equal(map[string]any{}))
 			Expect(at(user, "calls")).To(Equal([]any{}), "supervisor1 is on no call")
 
-			calls := at(agent1.get("/api/v2/me?subresources=*").object(), "user", "calls")
+			calls := at(agent1.get("/api/v2/me?subresources=*").Object(), "user", "calls")
 			Expect(calls).To(HaveLen(1))
 			Expect(at(calls, 0, "state")).To(Equal("Dialing"))
 		})
@@ -78,7 +78,7 @@ var _ = Describe("Routes", func() {
 		It("returns only the listed sub-resources", func() {
 			r := agent1.get("/api/v2/me?subresources=devices,channels")
 			Expect(r).To(succeed())
-			user := at(r.object(), "user").(map[string]any)
+			user := at(r.Object(), "user").(map[string]any)
 			Expect(user).To(HaveKey("devices"))
 			Expect(user).To(HaveKey("channels"))
 			Expect(user).NotTo(HaveKey("features"))
@@ -89,7 +89,7 @@ var _ = Describe("Routes", func() {
 		It("refuses an unknown sub-resource with statusCode 10 naming it", func() {
 			r := agent1.get("/api/v2/me?subresources=devices,mailbox")
 			Expect(r).To(haveStatus(http.StatusBadRequest, restapi.StatusInvalidValue))
-			Expect(r.message()).To(ContainSubstring(`"mailbox"`))
+			Expect(r.Message()).To(ContainSubstring(`"mailbox"`))
 		})
 	})
 
@@ -97,7 +97,7 @@ var _ = Describe("Routes", func() {
 		It("lists device uris by default", func() {
 			r := agent1.get("/api/v2/me/devices")
 			Expect(r).To(succeed())
-			Expect(r.object()).To(Equal(map[string]any{"statusCode": 0.0, "uris": []any{st.deviceURI("agent1")}}))
+			Expect(r.Object()).To(Equal(map[string]any{"statusCode": 0.0, "uris": []any{st.deviceURI("agent1")}}))
 		})
 
 		It("lists full devices with fields=*", func() {
@@ -121,7 +121,7 @@ var _ = Describe("Routes", func() {
 		It("keeps only the named members with a field list", func() {
 			r := agent1.get("/api/v2/me/devices?fields=id,phoneNumber")
 			Expect(r).To(succeed())
-			Expect(r.object()["devices"]).To(Equal([]any{
+			Expect(r.Object()["devices"]).To(Equal([]any{
 				map[string]any{"id": st.user("agent1").Device.ID, "phoneNumber": "5001"},
 			}))
 		})
@@ -131,7 +131,7 @@ var _ = Describe("Routes", func() {
 		It("returns the user's own device wrapped in device", func() {
 			r := agent1.get("/api/v2/me/devices/" + st.user("agent1").Device.ID)
 			Expect(r).To(succeed())
-			Expect(at(r.object(), "device", "phoneNumber")).To(Equal("5001"))
+			Expect(at(r.Object(), "device", "phoneNumber")).To(Equal("5001"))
 		})
 
 		It("does not show another user's device there (statusCode 6)", func() {
@@ -144,8 +144,8 @@ var _ = Describe("Routes", func() {
 		It("shows any device to any authenticated user", func() {
 			r := agent1.get("/api/v2/devices/" + st.user("supervisor1").Device.ID)
 			Expect(r).To(succeed())
-			Expect(at(r.object(), "device", "phoneNumber")).To(Equal("5005"))
-			Expect(at(r.object(), "device", "capabilities")).To(ContainElement("Coach"))
+			Expect(at(r.Object(), "device", "phoneNumber")).To(Equal("5005"))
+			Expect(at(r.Object(), "device", "capabilities")).To(ContainElement("Coach"))
 		})
 
 		It("answers statusCode 6 for an unknown device", func() {
@@ -158,7 +158,7 @@ var _ = Describe("Routes", func() {
 		It("lists no calls at first", func() {
 			r := agent1.get("/api/v2/me/calls")
 			Expect(r).To(succeed())
-			Expect(r.object()).To(Equal(map[string]any{"statusCode": 0.0, "uris": []any{}}))
+			Expect(r.Object()).To(Equal(map[string]any{"statusCode": 0.0, "uris": []any{}}))
 			Expect(agent1.calls()).To(BeEmpty())
 		})
 
@@ -169,7 +169,7 @@ var _ = Describe("Routes", func() {
 
 			r := agent1.get("/api/v2/me/calls")
 			Expect(r).To(succeed())
-			Expect(r.object()["uris"]).To(Equal([]any{uri}))
+			Expect(r.Object()["uris"]).To(Equal([]any{uri}))
 
 			call := agent1.calls()[0]
 			Expect(call).To(HaveKeyWithValue("state", "Ringing"))
@@ -181,11 +181,11 @@ var _ = Describe("Routes", func() {
 
 			one := agent1.get("/api/v2/me/calls/" + id)
 			Expect(one).To(succeed())
-			Expect(one.object()["call"]).To(Equal(call))
+			Expect(one.Object()["call"]).To(Equal(call))
 
 			r = agent1.get("/api/v2/me/calls?fields=id,state")
 			Expect(r).To(succeed())
-			Expect(r.object()["calls"]).To(Equal([]any{map[string]any{"id": id, "state": "Ringing"}}))
+			Expect(r.Object()["calls"]).To(Equal([]any{map[string]any{"id": id, "state": "Ringing"}}))
 		})
 
 		It("answers statusCode 6 for a call that is not the user's", func() {
@@ -200,13 +200,13 @@ var _ = Describe("Routes", func() {
 		It("lists the voice channel with the agent state", func() {
 			r := agent1.get("/api/v2/me/channels")
 			Expect(r).To(succeed())
-			Expect(r.object()["channels"]).To(HaveLen(1))
-			Expect(at(r.object(), "channels", 0, "channel")).To(Equal("voice"))
-			Expect(at(r.object(), "channels", 0, "userState", "state")).To(Equal("NotReady"))
+			Expect(r.Object()["channels"]).To(HaveLen(1))
+			Expect(at(r.Object(), "channels", 0, "channel")).To(Equal("voice"))
+			Expect(at(r.Object(), "channels", 0, "userState", "state")).To(Equal("NotReady"))
 
 			one := agent1.get("/api/v2/me/channels/voice")
 			Expect(one).To(succeed())
-			Expect(one.object()["channel"]).To(Equal(at(r.object(), "channels", 0)))
+			Expect(one.Object()["channel"]).To(Equal(at(r.Object(), "channels", 0)))
 		})
 
 		It("answers statusCode 6 for an unknown channel", func() {
@@ -219,7 +219,7 @@ var _ = Describe("Routes", func() {
 			Expect(agent1.post("/api/v2/me", op{"operationName": "StartContactCenterSession", "channels": []string{"voice"}})).To(succeed())
 			Expect(agent1.post("/api/v2/me/channels/voice", op{"operationName": "Ready"})).To(succeed())
 			Expect(at(agent1.device(), "userState", "state")).To(Equal("Ready"))
-			Expect(at(agent1.get("/api/v2/me/channels/voice").object(), "channel", "userState", "state")).To(Equal("Ready"))
+			Expect(at(agent1.get("/api/v2/me/channels/voice").Object(), "channel", "userState", "state")).To(Equal("Ready"))
 
 			Expect(agent1.post("/api/v2/me/channels/voice", op{"operationName": "NotReady"})).To(succeed())
 			Expect(at(agent1.device(), "userState", "state")).To(Equal("NotReady"))
@@ -298,8 +298,8 @@ var _ = Describe("Routes", func() {
 
 		It("acknowledges every operation with exactly {\"statusCode\":0} as JSON", func() {
 			r := agent1.deviceOp(op{"operationName": "DoNotDisturbOn"})
-			Expect(strings.TrimSpace(string(r.body))).To(Equal(`{"statusCode":0}`))
-			Expect(r.header.Get("Content-Type")).To(HavePrefix("application/json"))
+			Expect(strings.TrimSpace(string(r.Body))).To(Equal(`{"statusCode":0}`))
+			Expect(r.Header.Get("Content-Type")).To(HavePrefix("application/json"))
 		})
 	})
 
@@ -308,8 +308,8 @@ var _ = Describe("Routes", func() {
 			func(method, path, allow string) {
 				r := agent1.do(method, path, nil, nil)
 				Expect(r).To(haveStatus(http.StatusBadRequest, restapi.StatusInvalidState))
-				Expect(r.message()).To(ContainSubstring(method))
-				Expect(r.header.Get("Allow")).To(Equal(allow))
+				Expect(r.Message()).To(ContainSubstring(method))
+				Expect(r.Header.Get("Allow")).To(Equal(allow))
 			},
 			Entry(nil, http.MethodDelete, "/api/v2/me/calls/x", "GET, POST"),
 			Entry(nil, http.MethodPut, "/api/v2/me", "GET, POST"),
@@ -331,14 +331,14 @@ var _ = Describe("Routes", func() {
 			Expect(agent1.post("/api/v2/me/channels/voice/", op{"operationName": "Ready"})).To(succeed())
 			r := agent1.get("/api/v2/me/devices/")
 			Expect(r).To(succeed())
-			Expect(r.object()["uris"]).To(Equal([]any{st.deviceURI("agent1")}))
+			Expect(r.Object()["uris"]).To(Equal([]any{st.deviceURI("agent1")}))
 			Expect(at(agent1.device(), "userState", "state")).To(Equal("Ready"))
 		})
 
 		It("answers an unknown path with statusCode 6", func() {
 			r := agent1.get("/api/v2/me/mailbox")
 			Expect(r).To(haveStatus(http.StatusNotFound, restapi.StatusNotFound))
-			Expect(r.message()).To(ContainSubstring("/api/v2/me/mailbox"))
+			Expect(r.Message()).To(ContainSubstring("/api/v2/me/mailbox"))
 		})
 	})
 })
