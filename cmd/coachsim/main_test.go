@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"io"
 	"net/http"
 	"os"
@@ -157,5 +158,72 @@ func TestServeStartsAndStops(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not stop within 10s of its context ending")
+	}
+}
+
+// TestDeviatingRunShowsTheEvidence is the reports' acceptance check: a run against a simulator that sends no
+// DeviceStateChangeMessage after a subscription writes a junit.xml that a strict XML decoder accepts and that
+// names the failing scenario with what was expected and what arrived, and a report.html whose failing
+// scenario shows the evidence and the diagram of what each role received.
+func TestDeviatingRunShowsTheEvidence(t *testing.T) {
+	lb, err := simulator.StartLoopback(fixtures.Default(), simulator.WithDeviations(simulator.Deviations{NoSubscriptionMessage: true}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(lb.Close)
+	dir := t.TempDir()
+	code, out, stderr := runCmd(t, "conform", "--target", lb.URL, "--tags", "@SUP-SUB-001", "--deadline", "1s", "--out", dir)
+	if code != exitFailed {
+		t.Fatalf("exit %d, want %d\n%s\n%s", code, exitFailed, out, stderr)
+	}
+
+	data, err := os.ReadFile(filepath.Join(dir, "junit.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var suites struct {
+		Failures int `xml:"failures,attr"`
+		Suites   []struct {
+			Cases []struct {
+				Name    string `xml:"name,attr"`
+				Failure *struct {
+					Message string `xml:"message,attr"`
+					Text    string `xml:",chardata"`
+				} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	dec.Strict = true
+	if err := dec.Decode(&suites); err != nil {
+		t.Fatalf("junit.xml is not well-formed XML: %v", err)
+	}
+	var failing []string
+	for _, s := range suites.Suites {
+		for _, c := range s.Cases {
+			if c.Failure == nil {
+				continue
+			}
+			failing = append(failing, c.Name)
+			all := c.Failure.Message + "\n" + c.Failure.Text
+			if !strings.Contains(c.Name, "SUP-SUB-001") || !strings.Contains(all, "DeviceStateChangeMessage") ||
+				!strings.Contains(strings.ToLower(all), "expected") {
+				t.Errorf("failing case %q does not name the scenario with expected vs actual:\n%s", c.Name, all)
+			}
+		}
+	}
+	if len(failing) == 0 || suites.Failures == 0 {
+		t.Fatalf("junit.xml names no failing scenario:\n%s", data)
+	}
+
+	page, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(page)
+	for _, want := range []string{"SUP-SUB-001", `class="evidence"`, "<svg", "DeviceStateChangeMessage"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("report.html lacks %q", want)
+		}
 	}
 }
