@@ -9,7 +9,10 @@
 //     as they come, trigger REST operations when the script is ready for them, and check the lines against
 //     what the simulator published (Simulator.Observe): cometd-follow.js plays a whole coaching scenario;
 //     cometd-rehandshake.js and faye-rehandshake.js recover from ExpireNotificationSessions (402, re-handshake
-//     under a new clientId, re-subscribe, next notification); faye-basic.js subscribes, receives, disconnects.
+//     under a new clientId, re-subscribe, next notification); faye-basic.js subscribes, receives, disconnects;
+//     cometd-watch.js, logged in as supervisor1 and doing nothing but listen, watches fixtures/busy-center.yaml
+//     (on a fast virtual clock) until supervised calls have come and gone. node/lib.js holds what the scripts
+//     share.
 //   - gobayeux, a Go client, logs in with Basic auth through an http.RoundTripper, subscribes to
 //     /v2/me/devices and receives the DeviceStateChangeMessages of REST DoNotDisturb operations in order; it
 //     is refused without credentials.
