@@ -16,6 +16,7 @@ import (
 // TestSharedTargetTwice runs the suite twice against one long-lived simulator, as a vendor run against a
 // real server does: scenarios one at a time, each returning the server to a clean state for the next.
 func TestSharedTargetTwice(t *testing.T) {
+	t.Parallel() // serial inside, and the longest test here: the rest of the package runs beside it
 	lb, err := simulator.StartLoopback(fixtures.Default())
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 
 // TestConformance runs the whole suite against the embedded simulator: strict, concurrently, in random order.
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	seed := time.Now().UnixNano()%1_000_000 + 1
 	status, feats := steps.Run(context.Background(), steps.RunOptions{
