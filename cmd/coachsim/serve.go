@@ -78,6 +78,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	log := slog.New(slog.NewTextHandler(stderr, nil))
+	if given["seed"] && env.Script == nil {
+		log.Warn("--seed has no effect: the environment has no script", "environment", env.Name)
+	}
 	opts := []simulator.Option{simulator.WithLogger(log), simulator.WithCometD(*cometdTimeout, *cometdMaxInterval, 0),
 		simulator.WithSeed(*seed), simulator.WithControl(*controlToken)}
 	if clk != nil {
