@@ -32,6 +32,10 @@ func TestUsageErrors(t *testing.T) {
 		{"serve", "--no-such-flag"},
 		{"serve", "--fixture", "/no/such/file.yaml"},
 		{"serve", "extra"},
+		{"serve", "--clock", "sundial"},
+		{"serve", "--speed", "10"},                       // a speed needs the virtual clock
+		{"serve", "--clock", "virtual", "--speed", "-1"}, // no running backwards
+		{"serve", "--seed", "minus-one"},
 		{"conform", "--random", "sometimes"},
 		{"conform", "--profile", "/no/such/profile.yaml"},
 	}
