@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -230,4 +231,79 @@ func TestDeviatingRunShowsTheEvidence(t *testing.T) {
 			t.Errorf("report.html lacks %q", want)
 		}
 	}
+}
+
+// TestServeScriptedWithControl serves the busy center on a stopped virtual clock with the control API, as the
+// README shows: ten minutes advanced over HTTP bring calls, answering agents and supervision, and the log
+// tells the story.
+func TestServeScriptedWithControl(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	var logs syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--fixture", "../../fixtures/busy-center.yaml",
+			"--clock", "virtual", "--speed", "0", "--seed", "7", "--control", "tok"}, pw, &logs)
+		_ = pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no start line: %v (log: %s)", err, logs.String())
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	base := strings.Fields(line[strings.Index(line, "http://"):])[0]
+
+	control := func(method, path, body string) map[string]any {
+		t.Helper()
+		req, _ := http.NewRequest(method, base+"/sim/v1"+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer tok")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&m); err != nil || resp.StatusCode != 200 || m["statusCode"] != 0.0 {
+			t.Fatalf("%s %s: HTTP %d %v %v", method, path, resp.StatusCode, m, err)
+		}
+		return m
+	}
+	adv := control(http.MethodPost, "/clock/advance", `{"seconds":600}`)
+	if adv["actions"].(float64) < 100 {
+		t.Errorf("ten busy minutes took only %v scripted actions", adv["actions"])
+	}
+	state := control(http.MethodGet, "/state", "")
+	if state["seed"] != 7.0 || len(state["calls"].([]any)) == 0 || len(state["supervision"].([]any)) != 3 {
+		t.Errorf("state after ten minutes: seed %v, %d calls, %d supervisions", state["seed"],
+			len(state["calls"].([]any)), len(state["supervision"].([]any)))
+	}
+	cancel()
+	if code := <-done; code != exitOK {
+		t.Fatalf("serve exited %d", code)
+	}
+	for _, want := range []string{`msg="call arrived"`, `msg="call answered"`, `msg="call transferred"`,
+		`msg="supervisor on call"`, `msg="call ended"`} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("the log never says %s", want)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's logger and the test to share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
