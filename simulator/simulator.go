@@ -167,10 +167,8 @@ func (s *Simulator) seed() uint64 {
 		return 0
 	case s.cfg.seed != 0:
 		return s.cfg.seed
-	case s.env.Script.Seed != nil:
-		return *s.env.Script.Seed
 	}
-	return script.DefaultSeed
+	return s.env.Script.SeedValue()
 }
 
 // Reset puts the simulator back in the fixture's initial state: a fresh voice state, the script (if any)

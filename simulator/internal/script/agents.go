@@ -205,11 +205,7 @@ func (a *agent) consultEstablished(now time.Time, c voice.Call) {
 	}
 	t.consult.callID = c.ID
 	t.consult.answered = true
-	wait := t.consult.rule.ConsultFor.D()
-	if wait == 0 {
-		wait = fixtures.DefaultConsultFor
-	}
-	a.d.at(now.Add(wait), func(st *voice.State, at time.Time) {
+	a.d.at(now.Add(t.consult.rule.ConsultTime()), func(st *voice.State, at time.Time) {
 		if a.calls[t.id] != t || t.consult == nil {
 			return
 		}

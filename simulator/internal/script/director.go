@@ -23,9 +23,6 @@ import (
 	"github.com/coachsim/coachsim/simulator/internal/voice"
 )
 
-// DefaultSeed seeds a script whose fixture and caller name none.
-const DefaultSeed uint64 = 1
-
 // Director plays one script.
 type Director struct {
 	env   *fixtures.Environment
@@ -71,7 +68,7 @@ func (q *actions) Pop() any {
 }
 
 // New prepares env's script (env.Script must be set and the environment validated by the fixtures loader)
-// to start at time start. seed 0 means the script's own seed, or DefaultSeed. Nothing happens until the
+// to start at time start. seed 0 means the script's own seed (fixtures.Script.SeedValue). Nothing happens until the
 // engine asks the Director to act: logins and standing supervision are due at start, then the first calls.
 func New(env *fixtures.Environment, seed uint64, start time.Time, log *slog.Logger) *Director {
 	if log == nil {
@@ -82,10 +79,7 @@ func New(env *fixtures.Environment, seed uint64, start time.Time, log *slog.Logg
 		sc = &fixtures.Script{}
 	}
 	if seed == 0 {
-		seed = DefaultSeed
-		if sc.Seed != nil {
-			seed = *sc.Seed
-		}
+		seed = sc.SeedValue()
 	}
 	d := &Director{
 		env:    env,
