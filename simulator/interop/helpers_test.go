@@ -13,6 +13,7 @@ import (
 
 	"github.com/coachsim/coachsim/fixtures"
 	"github.com/coachsim/coachsim/simulator"
+	"github.com/coachsim/coachsim/simulator/internal/apitest"
 )
 
 // password is every default user's password (test data).
@@ -152,20 +153,5 @@ func dndOf(data []byte) string {
 	return m.Devices[0].DoNotDisturb
 }
 
-// syncBuffer is an io.Writer safe to write from one goroutine while another reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+// syncBuffer collects what other goroutines write.
+type syncBuffer = apitest.Buffer

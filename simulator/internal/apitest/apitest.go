@@ -6,10 +6,13 @@
 package apitest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
+	"sync"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -72,3 +75,40 @@ func HaveStatus(httpStatus, statusCode int) types.GomegaMatcher {
 
 // Acknowledged matches an acknowledged request: HTTP 200 and statusCode 0.
 func Acknowledged() types.GomegaMatcher { return HaveStatus(http.StatusOK, 0) }
+
+// BodyReader turns a request body for a spec into a reader: nil sends none, a string or []byte is sent as
+// is, anything else as JSON.
+func BodyReader(body any) (io.Reader, error) {
+	switch b := body.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		return strings.NewReader(b), nil
+	case []byte:
+		return bytes.NewReader(b), nil
+	}
+	data, err := json.Marshal(body)
+	if err != nil {
+		return nil, fmt.Errorf("encoding a request body: %w", err)
+	}
+	return bytes.NewReader(data), nil
+}
+
+// Buffer is an io.Writer that one goroutine (a logger, a child process) may write while another reads it.
+type Buffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String is everything written so far.
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

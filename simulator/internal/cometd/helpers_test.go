@@ -1,7 +1,6 @@
 package cometd
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -16,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/coachsim/coachsim/simulator/internal/apitest"
 )
 
 const (
@@ -42,22 +43,7 @@ type wireMsg struct {
 func (m wireMsg) ok() bool { return m.Successful != nil && *m.Successful }
 
 // syncBuffer collects log output from concurrent goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+type syncBuffer = apitest.Buffer
 
 // fakeClock is an injectable clock that only moves when told to.
 type fakeClock struct {

@@ -133,19 +133,9 @@ func beGWSError(httpStatus, statusCode int) types.GomegaMatcher {
 // send makes one request; body nil sends none, a string or []byte is sent as is, anything else as JSON.
 // prepare may set headers. It makes no assertion, so other goroutines may use it.
 func (r *rig) send(hc *http.Client, method, path string, body any, prepare func(*http.Request)) (reply, error) {
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	case []byte:
-		rd = bytes.NewReader(b)
-	default:
-		data, err := json.Marshal(b)
-		if err != nil {
-			return reply{}, err
-		}
-		rd = bytes.NewReader(data)
+	rd, err := apitest.BodyReader(body)
+	if err != nil {
+		return reply{}, err
 	}
 	req, err := http.NewRequest(method, r.URL+path, rd)
 	if err != nil {

@@ -1,15 +1,12 @@
 package restapi_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -167,19 +164,9 @@ func (c *client) do(method, path string, body any, extra http.Header) reply {
 
 // send sends one request; it makes no assertion, so goroutines other than the spec's may use it.
 func (c *client) send(method, path string, body any, extra http.Header) (reply, error) {
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	case []byte:
-		rd = bytes.NewReader(b)
-	default:
-		data, err := json.Marshal(b)
-		if err != nil {
-			return reply{}, fmt.Errorf("encoding the body of %s %s: %w", method, path, err)
-		}
-		rd = bytes.NewReader(data)
+	rd, err := apitest.BodyReader(body)
+	if err != nil {
+		return reply{}, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	req, err := http.NewRequest(method, c.st.srv.URL+path, rd)
 	if err != nil {
