@@ -22,6 +22,7 @@ import (
 	"github.com/coachsim/coachsim/simulator/internal/cometd"
 	"github.com/coachsim/coachsim/simulator/internal/control"
 	"github.com/coachsim/coachsim/simulator/internal/engine"
+	"github.com/coachsim/coachsim/simulator/internal/netguard"
 	"github.com/coachsim/coachsim/simulator/internal/restapi"
 	"github.com/coachsim/coachsim/simulator/internal/script"
 	"github.com/coachsim/coachsim/simulator/internal/voice"
@@ -49,7 +50,17 @@ type config struct {
 	seed       uint64
 	control    string
 	observers  []func(Notification)
+	limits     Limits
 }
+
+// Limits are the HTTP server limits of Serve and StartLoopback: header and body read timeouts (a body must
+// arrive at a minimum rate), the write timeout of one reply (a long poll's hold is not counted), the idle
+// timeout, connection caps (global and per client address) and the shutdown grace for requests in flight. Zero
+// fields take the defaults documented on each field; negative ones switch that limit off.
+type Limits = netguard.Limits
+
+// WithLimits sets the HTTP server limits (zero fields keep their defaults).
+func WithLimits(l Limits) Option { return func(c *config) { c.limits = l } }
 
 // Clock is a time source for the simulator (WithClock).
 type Clock = clock.Clock
@@ -217,6 +228,27 @@ func observer(fn func(Notification)) engine.Sink {
 // ExpireNotificationSessions ends every CometD session at once, as a server restart would.
 func (s *Simulator) ExpireNotificationSessions() { s.notify.ExpireAll() }
 
+// Served is a simulator's HTTP server on one listener, within the configured Limits.
+type Served struct {
+	srv *netguard.Server
+}
+
+// Serve serves the simulator on ln in the background. Close the Served (after closing the simulator, so that
+// held long polls have been answered) to stop it.
+func (s *Simulator) Serve(ln net.Listener) *Served {
+	return &Served{srv: netguard.Serve(ln, s.Handler(), s.cfg.limits, s.log)}
+}
+
+// Limits are the effective limits, defaults applied.
+func (sv *Served) Limits() Limits { return sv.srv.Limits() }
+
+// Done receives what serving ended with: http.ErrServerClosed after Close, another error when it failed.
+func (sv *Served) Done() <-chan error { return sv.srv.Done() }
+
+// Close stops serving: idle and never-used connections close at once, requests in flight get the limits'
+// shutdown grace, then everything left is closed.
+func (sv *Served) Close() { sv.srv.Close() }
+
 // Close stops the simulator: held long polls are answered and the engine stops.
 func (s *Simulator) Close() {
 	s.close.Do(func() {
@@ -230,9 +262,8 @@ func (s *Simulator) Close() {
 type Loopback struct {
 	*Simulator
 	// URL is the base URL, e.g. http://127.0.0.1:41234.
-	URL string
-	srv *http.Server
-	ln  net.Listener
+	URL    string
+	served *Served
 }
 
 // StartLoopback serves a new simulator for env on 127.0.0.1 at a free port. The environment's base URL is
@@ -245,18 +276,16 @@ func StartLoopback(env *fixtures.Environment, opts ...Option) (*Loopback, error)
 	}
 	env = env.Clone()
 	env.BaseURL = "http://" + ln.Addr().String()
-	lb := &Loopback{Simulator: New(env, opts...), URL: env.BaseURL, ln: ln}
-	lb.srv = &http.Server{Handler: lb.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = lb.srv.Serve(ln) }()
+	lb := &Loopback{Simulator: New(env, opts...), URL: env.BaseURL}
+	lb.served = lb.Serve(ln)
 	return lb, nil
 }
 
-// Close stops serving and stops the simulator.
+// Limits are the loopback server's effective limits.
+func (l *Loopback) Limits() Limits { return l.served.Limits() }
+
+// Close stops the simulator and then serving; it does not wait for idle or never-used connections.
 func (l *Loopback) Close() {
 	l.Simulator.Close() // answers held long polls first
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := l.srv.Shutdown(ctx); err != nil {
-		_ = l.srv.Close()
-	}
+	l.served.Close()
 }

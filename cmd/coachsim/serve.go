@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -28,6 +27,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	clockKind := fs.String("clock", "real", "real: scripts run on the wall clock; virtual: on a virtual clock (see --speed and POST /sim/v1/clock/advance)")
 	speed := fs.Float64("speed", 1, "with --clock virtual: virtual seconds per real second (0: time moves only through the control API)")
 	seed := fs.Uint64("seed", 0, "seed of the fixture's script (default: the script's seed, or 1)")
+	var lim simulator.Limits
+	fs.DurationVar(&lim.ReadHeaderTimeout, "read-header-timeout", 0, "a request's headers must arrive within this (0: 10s; negative: no limit)")
+	fs.DurationVar(&lim.BodyTimeout, "body-timeout", 0, "a request body may take this long beyond what --min-body-rate allows (0: 10s; negative: no limit)")
+	fs.IntVar(&lim.MinBodyRate, "min-body-rate", 0, "slowest accepted request body, bytes per second (0: 4096; negative: no rate)")
+	fs.DurationVar(&lim.WriteTimeout, "write-timeout", 0, "a reply must be written within this; a long poll's hold does not count (0: 10s; negative: no limit)")
+	fs.DurationVar(&lim.IdleTimeout, "idle-timeout", 0, "an idle keep-alive connection closes after this (0: 30s; negative: never)")
+	fs.IntVar(&lim.MaxConns, "max-conns", 0, "open connections at most; beyond it idle ones are closed or new ones refused with 503 (0: the file-descriptor limit minus a reserve; negative: no cap)")
+	fs.IntVar(&lim.MaxConnsPerClient, "max-conns-per-client", 0, "open connections from one client IP address at most (0: 512; negative: no cap)")
+	fs.DurationVar(&lim.ShutdownGrace, "shutdown-grace", 0, "on stop, how long requests in flight may finish; idle connections close at once (0: 5s)")
 	controlToken := fs.String("control", "", "serve the control API under /sim/v1 to requests bearing this token (default: $COACHSIM_CONTROL_TOKEN; empty: off)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -82,34 +90,27 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		log.Warn("--seed has no effect: the environment has no script", "environment", env.Name)
 	}
 	opts := []simulator.Option{simulator.WithLogger(log), simulator.WithCometD(*cometdTimeout, *cometdMaxInterval, 0),
-		simulator.WithSeed(*seed), simulator.WithControl(*controlToken)}
+		simulator.WithSeed(*seed), simulator.WithControl(*controlToken), simulator.WithLimits(lim)}
 	if clk != nil {
 		opts = append(opts, simulator.WithClock(clk))
 	}
 	sim := simulator.New(env, opts...)
 	defer sim.Close()
 
-	srv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	served := sim.Serve(ln)
 	log.Info("coachsim serving", "addr", ln.Addr().String(), "baseUrl", env.BaseURL, "environment", env.Name,
 		"users", len(env.Users), "notifications", env.BaseURL+"/api/v2/notifications", "clock", *clockKind,
-		"scripted", env.Script != nil, "control", *controlToken != "")
+		"scripted", env.Script != nil, "control", *controlToken != "", "limits", served.Limits().String())
 	fmt.Fprintf(stdout, "coachsim: serving %s at http://%s (Ctrl-C to stop)\n", env.Name, ln.Addr())
 
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
 	select {
-	case err := <-served:
+	case err := <-served.Done():
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
 	log.Info("shutting down")
-	sim.Close() // answers held long polls so Shutdown does not wait for them
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("serve: shutdown: %w", err)
-	}
-	<-served
+	sim.Close()    // answers held long polls so that closing does not wait for them
+	served.Close() // idle connections close at once; requests in flight get the shutdown grace
 	return nil
 }
 

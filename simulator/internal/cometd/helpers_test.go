@@ -300,3 +300,11 @@ func dataStrings(events []wireMsg) []string {
 }
 
 func urlEscape(s string) string { return url.QueryEscape(s) }
+
+// gwsError decodes a GWS error body (HTTP-level refusals of the endpoint).
+func gwsError(resp *http.Response) map[string]any {
+	var m map[string]any
+	data, _ := io.ReadAll(resp.Body)
+	_ = json.Unmarshal(data, &m)
+	return m
+}

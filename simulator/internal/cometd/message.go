@@ -3,11 +3,13 @@ package cometd
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/coachsim/coachsim/simulator/internal/strictjson"
 )
 
 // Meta channels and protocol constants.
@@ -37,6 +39,7 @@ type message struct {
 	Advice                   json.RawMessage `json:"advice"`
 	Ext                      json.RawMessage `json:"ext"`
 	SupportedConnectionTypes json.RawMessage `json:"supportedConnectionTypes"`
+	ConnectionType           *string         `json:"connectionType"`
 }
 
 // replyID is the id to echo: absent when the request had none (or null).
@@ -52,16 +55,18 @@ func (m *message) adviceTimeout() (time.Duration, bool) {
 	if len(m.Advice) == 0 {
 		return 0, false
 	}
-	var a struct {
-		Timeout *float64 `json:"timeout"`
-	}
-	if json.Unmarshal(m.Advice, &a) != nil || a.Timeout == nil {
+	members, err := strictjson.Members(m.Advice)
+	if err != nil {
 		return 0, false
 	}
-	if *a.Timeout <= 0 {
+	var t float64
+	if raw, ok := members["timeout"]; !ok || json.Unmarshal(raw, &t) != nil {
+		return 0, false
+	}
+	if t <= 0 {
 		return 0, true
 	}
-	return time.Duration(*a.Timeout * float64(time.Millisecond)), true
+	return time.Duration(min(t, float64(time.Hour/time.Millisecond)) * float64(time.Millisecond)), true
 }
 
 // extAck returns the raw ext.ack member.
@@ -69,8 +74,8 @@ func (m *message) extAck() json.RawMessage {
 	if len(m.Ext) == 0 {
 		return nil
 	}
-	var ext map[string]json.RawMessage
-	if json.Unmarshal(m.Ext, &ext) != nil {
+	ext, err := strictjson.Members(m.Ext)
+	if err != nil {
 		return nil
 	}
 	return ext["ack"]
@@ -87,10 +92,8 @@ func (m *message) wantsAck() bool {
 	if json.Unmarshal(raw, &b) == nil {
 		return b
 	}
-	var o struct {
-		Enabled bool `json:"enabled"`
-	}
-	return json.Unmarshal(raw, &o) == nil && o.Enabled
+	o, err := strictjson.Members(raw)
+	return err == nil && string(o["enabled"]) == "true"
 }
 
 // ackBatch returns the batch number a connect acknowledges.
@@ -184,8 +187,8 @@ type event struct {
 	Data    json.RawMessage `json:"data"`
 }
 
-// readRequest reads the Bayeux messages of a request body.
-func readRequest(r *http.Request, limit int64) ([]message, error) {
+// readBody reads a request body of at most limit bytes.
+func readBody(r *http.Request, limit int64) ([]byte, error) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil {
 		return nil, &RequestError{Index: -1, Err: ErrUnreadableBody, Cause: err}
@@ -193,15 +196,15 @@ func readRequest(r *http.Request, limit int64) ([]message, error) {
 	if int64(len(body)) > limit {
 		return nil, &RequestError{Index: -1, Err: ErrBodyTooLarge}
 	}
-	if isForm(r.Header.Get("Content-Type")) {
+	return body, nil
+}
+
+// parseRequest reads the Bayeux messages of a body: JSON, or a form with message parameters.
+func parseRequest(body []byte, form bool) ([]message, error) {
+	if form {
 		return parseForm(body)
 	}
 	return parseBody(body)
-}
-
-func isForm(contentType string) bool {
-	mt, _, err := mime.ParseMediaType(contentType)
-	return err == nil && mt == "application/x-www-form-urlencoded"
 }
 
 // parseForm reads message= parameters; each holds a JSON object or array, and their messages are concatenated.
@@ -241,25 +244,26 @@ func parseBody(body []byte) ([]message, error) {
 }
 
 // parseJSONValue decodes one JSON value holding a message or an array of messages; first is the batch index of
-// its first message, used in error reports.
+// its first message, used in error reports. The value must be exactly one JSON value with no member named twice
+// at any depth, and members are matched by their exact names.
 func parseJSONValue(data []byte, first int) ([]message, error) {
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 {
 		return nil, &RequestError{Index: -1, Err: ErrEmptyBatch}
 	}
+	if data[0] != '[' && data[0] != '{' {
+		return nil, &RequestError{Index: -1, Err: ErrMalformedJSON}
+	}
+	if err := strictjson.Check(data); err != nil {
+		return nil, &RequestError{Index: -1, Err: ErrMalformedJSON, Cause: err}
+	}
 	var raws []json.RawMessage
-	switch data[0] {
-	case '[':
+	if data[0] == '[' {
 		if err := json.Unmarshal(data, &raws); err != nil {
 			return nil, &RequestError{Index: -1, Err: ErrMalformedJSON, Cause: err}
 		}
-	case '{':
-		if !json.Valid(data) {
-			return nil, &RequestError{Index: -1, Err: ErrMalformedJSON}
-		}
+	} else {
 		raws = []json.RawMessage{data}
-	default:
-		return nil, &RequestError{Index: -1, Err: ErrMalformedJSON}
 	}
 	msgs := make([]message, 0, len(raws))
 	for i, raw := range raws {
@@ -273,15 +277,40 @@ func parseJSONValue(data []byte, first int) ([]message, error) {
 	return msgs, nil
 }
 
+// decodeMessage reads one message object whose text already passed strictjson.Check.
 func decodeMessage(raw json.RawMessage) (message, *RequestError) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || raw[0] != '{' {
+	members, err := strictjson.Members(raw)
+	if err != nil {
 		return message{}, &RequestError{Err: ErrNotAnObject}
 	}
 	var m message
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return message{}, &RequestError{Err: ErrMalformedMessage, Cause: err}
+	str := func(name string, out *string) error {
+		v, ok := members[name]
+		if !ok || string(v) == "null" {
+			return nil
+		}
+		if err := json.Unmarshal(v, out); err != nil {
+			return fmt.Errorf("%s must be a string", name)
+		}
+		return nil
 	}
+	var connType string
+	for _, f := range []struct {
+		name string
+		out  *string
+	}{{"channel", &m.Channel}, {"clientId", &m.ClientID}, {"connectionType", &connType}} {
+		if err := str(f.name, f.out); err != nil {
+			return message{}, &RequestError{Err: ErrMalformedMessage, Cause: err}
+		}
+	}
+	if v, ok := members["connectionType"]; ok && string(v) != "null" {
+		m.ConnectionType = &connType
+	}
+	m.ID = members["id"]
+	m.Subscription = members["subscription"]
+	m.Advice = members["advice"]
+	m.Ext = members["ext"]
+	m.SupportedConnectionTypes = members["supportedConnectionTypes"]
 	if m.Channel == "" {
 		return message{}, &RequestError{Err: ErrMissingChannel}
 	}

@@ -20,8 +20,11 @@ const (
 var _ = Describe("reading a request body", func() {
 	read := func(contentType, body string, limit int64) ([]message, error) {
 		r := httptest.NewRequest(http.MethodPost, endpoint, strings.NewReader(body))
-		r.Header.Set("Content-Type", contentType)
-		return readRequest(r, limit)
+		data, err := readBody(r, limit)
+		if err != nil {
+			return nil, err
+		}
+		return parseRequest(data, strings.HasPrefix(contentType, formType))
 	}
 
 	DescribeTable("accepted bodies",
@@ -39,7 +42,6 @@ var _ = Describe("reading a request body", func() {
 		Entry("single JSON object", jsonType, `{"channel":"/meta/handshake"}`, []string{"/meta/handshake"}),
 		Entry("surrounding whitespace", jsonType, "\n  [ {\"channel\":\"/meta/connect\"} ]\n", []string{"/meta/connect"}),
 		Entry("no content type is read as JSON", "", `[{"channel":"/meta/connect"}]`, []string{"/meta/connect"}),
-		Entry("text/plain is read as JSON", "text/plain", `[{"channel":"/meta/connect"}]`, []string{"/meta/connect"}),
 		Entry("form with one message array", formType,
 			"message="+urlEscape(`[{"channel":"/meta/connect"},{"channel":"/meta/disconnect"}]`),
 			[]string{"/meta/connect", "/meta/disconnect"}),
@@ -60,7 +62,7 @@ var _ = Describe("reading a request body", func() {
 			Expect(err.Error()).To(ContainSubstring(text))
 		},
 		Entry("not JSON", jsonType, `hello`, int64(DefaultMaxBodyBytes), ErrMalformedJSON, -1, "not a JSON object or array"),
-		Entry("truncated array", jsonType, `[{"channel":"/meta/connect"}`, int64(DefaultMaxBodyBytes), ErrMalformedJSON, -1, "unexpected end"),
+		Entry("truncated array", jsonType, `[{"channel":"/meta/connect"}`, int64(DefaultMaxBodyBytes), ErrMalformedJSON, -1, "unexpected EOF"),
 		Entry("garbage after an object", jsonType, `{"channel":"/a"} x`, int64(DefaultMaxBodyBytes), ErrMalformedJSON, -1, "not a JSON object"),
 		Entry("a JSON string", jsonType, `"channel"`, int64(DefaultMaxBodyBytes), ErrMalformedJSON, -1, "not a JSON object"),
 		Entry("empty body", jsonType, ``, int64(DefaultMaxBodyBytes), ErrEmptyBatch, -1, "no bayeux message"),
@@ -69,6 +71,10 @@ var _ = Describe("reading a request body", func() {
 		Entry("null element", jsonType, `[null]`, int64(DefaultMaxBodyBytes), ErrNotAnObject, 0, "message 0"),
 		Entry("missing channel", jsonType, `[{"channel":"/meta/connect"},{"id":"2"}]`, int64(DefaultMaxBodyBytes), ErrMissingChannel, 1, "message 1: message has no channel"),
 		Entry("empty channel", jsonType, `{"channel":""}`, int64(DefaultMaxBodyBytes), ErrMissingChannel, 0, "no channel"),
+		Entry("a member named twice", jsonType, `[{"channel":"/meta/connect","channel":"/meta/handshake"}]`, int64(DefaultMaxBodyBytes), ErrMalformedJSON, -1, "duplicate member"),
+		Entry("a nested member named twice", jsonType, `[{"channel":"/meta/connect","ext":{"ack":1,"ack":2}}]`, int64(DefaultMaxBodyBytes), ErrMalformedJSON, -1, "duplicate member"),
+		Entry("a second value after the array", jsonType, `[{"channel":"/a"}][{"channel":"/b"}]`, int64(DefaultMaxBodyBytes), ErrMalformedJSON, -1, "data after"),
+		Entry("members match by exact name only", jsonType, `{"Channel":"/meta/handshake"}`, int64(DefaultMaxBodyBytes), ErrMissingChannel, 0, "no channel"),
 		Entry("numeric channel", jsonType, `{"channel":5}`, int64(DefaultMaxBodyBytes), ErrMalformedMessage, 0, "wrong type"),
 		Entry("numeric clientId", jsonType, `[{"channel":"/meta/connect","clientId":7}]`, int64(DefaultMaxBodyBytes), ErrMalformedMessage, 0, "clientId"),
 		Entry("form without message", formType, `foo=bar`, int64(DefaultMaxBodyBytes), ErrNoMessageParam, -1, "no message parameter"),

@@ -6,11 +6,16 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/coachsim/coachsim/simulator/internal/netguard"
 )
 
 // Authenticator resolves the authenticated user of an HTTP request (Basic header or JSESSIONID cookie).
@@ -45,6 +50,10 @@ type Config struct {
 	MaxBodyBytes int64
 	// Logger receives session lifecycle lines; nil discards them.
 	Logger *slog.Logger
+	// HandshakeGuard, when set, is asked about every authenticated handshake request; a non-nil error fails the
+	// handshake with "403::<error>" (the simulator refuses a handshake without the CSRF token when CSRF
+	// protection is on).
+	HandshakeGuard func(r *http.Request) error
 	// Now is the clock used for expiry bookkeeping (default time.Now). Timers still run on real time, but every
 	// request and Sessions check deadlines against this clock, so a test can advance it to expire sessions.
 	Now func() time.Time
@@ -103,51 +112,121 @@ func New(cfg Config, auth Authenticator) *Server {
 
 // caller is who sent a request, as the Authenticator saw it.
 type caller struct {
-	user string
-	ok   bool
+	user     string
+	ok       bool
+	guardErr error // why Config.HandshakeGuard refuses a handshake from this request
 }
 
+// Limits of what an unauthenticated request may send: only a body that is small and came with the headers is
+// read (to answer a handshake with a Bayeux reply); anything else is refused without reading it.
+const (
+	unauthenticatedBodyLimit = 16 << 10
+	unauthenticatedBodyWait  = time.Second
+)
+
 // ServeHTTP answers one Bayeux request. Mount it at /api/v2/notifications and every path below it.
+//
+// The caller is authenticated before any body is read. Requests that cannot be read as Bayeux messages are
+// refused at the HTTP level with a GWS error body; everything else is answered with a JSON array of Bayeux
+// replies.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("Upgrade") != "" {
-		http.Error(w, "websocket transport is not supported here; use long-polling", http.StatusBadRequest)
+		refuse(w, http.StatusBadRequest, 2, "websocket transport is not supported here; use long-polling")
 		return
 	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "bayeux long-polling requests must be POST", http.StatusMethodNotAllowed)
+		refuse(w, http.StatusBadRequest, 2, fmt.Sprintf("method %s is not supported: bayeux long-polling requests must be POST", r.Method))
 		return
 	}
 	if s.isClosed() {
-		http.Error(w, "notification service is shut down", http.StatusServiceUnavailable)
+		refuse(w, http.StatusInternalServerError, 4, "notification service is shut down")
 		return
 	}
-	msgs, err := readRequest(r, s.cfg.MaxBodyBytes)
-	if err != nil {
-		status := http.StatusBadRequest
-		if errors.Is(err, ErrBodyTooLarge) {
-			status = http.StatusRequestEntityTooLarge
-		}
-		http.Error(w, err.Error(), status)
+	form := false
+	switch mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); {
+	case r.Header.Get("Content-Type") == "" || (err == nil && mt == "application/json"):
+	case err == nil && mt == "application/x-www-form-urlencoded":
+		form = true
+	default:
+		refuse(w, http.StatusBadRequest, 10, "Content-Type must be application/json (or a form with message parameters)")
 		return
 	}
 	user, ok := s.auth(r)
-	body, write := s.handle(r.Context(), caller{user: user, ok: ok}, msgs)
+	who := caller{user: user, ok: ok}
+	var body []byte
+	if !ok {
+		netguard.Probation(r.Context(), true)
+		data, prompt := netguard.ReadBodyWithin(r, unauthenticatedBodyLimit, unauthenticatedBodyWait)
+		netguard.Probation(r.Context(), false)
+		if !prompt {
+			w.Header().Set("Connection", "close")
+			refuse(w, http.StatusForbidden, 20, "Access denied")
+			return
+		}
+		body = data
+	} else {
+		data, err := readBody(r, s.cfg.MaxBodyBytes)
+		if err != nil {
+			w.Header().Set("Connection", "close")
+			refuse(w, http.StatusBadRequest, 10, err.Error())
+			return
+		}
+		body = data
+		if s.cfg.HandshakeGuard != nil {
+			who.guardErr = s.cfg.HandshakeGuard(r)
+		}
+	}
+	msgs, err := parseRequest(body, form)
+	if err != nil {
+		code := 10
+		if errors.Is(err, ErrEmptyBatch) || errors.Is(err, ErrMissingChannel) || errors.Is(err, ErrNoMessageParam) {
+			code = 1
+		}
+		refuse(w, http.StatusBadRequest, code, err.Error())
+		return
+	}
+	out, commits, write := s.handle(r.Context(), who, msgs)
 	if !write {
 		return // the client gave up on a held connect; nobody reads an answer
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json;charset=UTF-8")
 	h.Set("Cache-Control", "no-cache, no-store")
+	h.Set("Content-Length", strconv.Itoa(len(out)))
+	netguard.BeforeWrite(r.Context())
+	_, werr := w.Write(out)
+	if werr == nil {
+		if ferr := http.NewResponseController(w).Flush(); ferr != nil && !errors.Is(ferr, http.ErrNotSupported) {
+			werr = ferr
+		}
+	}
+	for _, commit := range commits {
+		commit(werr)
+	}
+}
+
+// refuse answers a request that gets no Bayeux reply with a GWS error body.
+func refuse(w http.ResponseWriter, status, code int, text string) {
+	body, _ := json.Marshal(struct {
+		StatusCode    int    `json:"statusCode"`
+		StatusMessage string `json:"statusMessage"`
+	}{code, text})
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
 
 // handle processes a batch and returns the encoded response, or write=false when there is nobody to answer.
-func (s *Server) handle(ctx context.Context, who caller, msgs []message) ([]byte, bool) {
+// Each commit must be called with the outcome of writing the response: events handed to it are given back to
+// their session when the write failed or never reached the client.
+func (s *Server) handle(ctx context.Context, who caller, msgs []message) (out []byte, commits []func(error), write bool) {
 	// A handshake is answered alone: the other messages of its batch are ignored, as Bayeux requires.
 	for i := range msgs {
 		if msgs[i].Channel == channelHandshake {
-			return encodeArray([][]byte{mustMarshal(s.handshake(who, &msgs[i]))}), true
+			return encodeArray([][]byte{mustMarshal(s.handshake(who, &msgs[i]))}), nil, true
 		}
 	}
 	// A connect is held only when it travels alone; batched with other messages (Faye's first connect rides
@@ -160,16 +239,25 @@ func (s *Server) handle(ctx context.Context, who caller, msgs []message) ([]byte
 			parts = append(parts, mustMarshal(s.dispatch(who, m)))
 			continue
 		}
-		events, rep, ok := s.connect(ctx, who, m, canHold)
+		events, rep, commit, ok := s.connect(ctx, who, m, canHold)
 		if !ok {
-			return nil, false
+			for _, c := range commits {
+				c(errAborted)
+			}
+			return nil, nil, false
+		}
+		if commit != nil {
+			commits = append(commits, commit)
 		}
 		// Events go before the connect reply: some clients only hand over events that precede it.
 		parts = append(parts, events...)
 		parts = append(parts, mustMarshal(rep))
 	}
-	return encodeArray(parts), true
+	return encodeArray(parts), commits, true
 }
+
+// errAborted stands for a reply that was never written because its client gave up.
+var errAborted = errors.New("client gave up before the reply was written")
 
 func (s *Server) dispatch(who caller, m *message) reply {
 	switch m.Channel {
@@ -209,6 +297,10 @@ func (s *Server) handshake(who caller, m *message) reply {
 	switch {
 	case !who.ok:
 		rep.Error = errTextUnauthenticated
+		rep.Advice = &advice{Reconnect: reconnectNone}
+		return rep
+	case who.guardErr != nil:
+		rep.Error = bayeuxError(403, nil, who.guardErr.Error())
 		rep.Advice = &advice{Reconnect: reconnectNone}
 		return rep
 	case !m.offersLongPolling():
@@ -251,11 +343,18 @@ func (s *Server) handshake(who caller, m *message) reply {
 
 // connect answers a /meta/connect, holding it when allowed until something is queued, the hold time passes,
 // the client gives up, a newer connect supersedes it or the session ends. ok=false means the client gave up.
-func (s *Server) connect(ctx context.Context, who caller, m *message, canHold bool) (events [][]byte, rep reply, ok bool) {
+// commit, when not nil, must be called with the outcome of writing the reply that carries events.
+func (s *Server) connect(ctx context.Context, who caller, m *message, canHold bool) (events [][]byte, rep reply, commit func(error), ok bool) {
 	sess, errRep := s.resolve(who, m)
 	if errRep != nil {
-		return nil, *errRep, true
+		return nil, *errRep, nil, true
 	}
+	if m.ConnectionType == nil || *m.ConnectionType != connectionTypeLongPolling {
+		return nil, reply{Channel: channelConnect, ID: m.replyID(), ClientID: sess.id,
+			Error:  bayeuxError(400, []string{sess.id}, "connectionType must be long-polling"),
+			Advice: &advice{Reconnect: reconnectNone}}, nil, true
+	}
+	conn := netguard.ConnOf(ctx)
 	hold := s.cfg.Timeout
 	if t, given := m.adviceTimeout(); given && t < hold {
 		hold = t
@@ -269,15 +368,15 @@ func (s *Server) connect(ctx context.Context, who caller, m *message, canHold bo
 	if sess.ended != alive {
 		reason := sess.ended
 		sess.mu.Unlock()
-		return nil, endedReply(channelConnect, m, reason), true
+		return nil, endedReply(channelConnect, m, reason), nil, true
 	}
 	if sess.ack && acked {
 		sess.acknowledgeLocked(ackN)
 	}
-	if hold <= 0 || sess.pendingLocked() {
-		events, rep = s.connectReplyLocked(sess, m)
+	if hold <= 0 || sess.readyLocked() {
+		events, rep, commit = s.connectReplyLocked(sess, m, conn)
 		sess.mu.Unlock()
-		return events, rep, true
+		return events, rep, commit, true
 	}
 	p := newHeldPoll()
 	if old := sess.poll; old != nil {
@@ -306,40 +405,48 @@ func (s *Server) connect(ctx context.Context, who caller, m *message, canHold bo
 			// reconnect (as CometD servers answer). A 402 here would make CometD clients fail the disconnect.
 			sess.mu.Unlock()
 			return nil, reply{Channel: channelConnect, ID: m.replyID(), Successful: true,
-				Advice: &advice{Reconnect: reconnectNone}}, true
+				Advice: &advice{Reconnect: reconnectNone}}, nil, true
 		case sess.ended != alive:
 			reason := sess.ended
 			sess.mu.Unlock()
-			return nil, endedReply(channelConnect, m, reason), true
+			return nil, endedReply(channelConnect, m, reason), nil, true
 		case sess.poll != p:
 			// Superseded: the newer connect owns the queue and the idle clock.
 			sess.mu.Unlock()
-			return nil, reply{Channel: channelConnect, ID: m.replyID(), Successful: true, Advice: s.retryAdvice()}, true
-		case ctx.Err() != nil:
-			// The client aborted: take nothing, so the next connect gets it all.
+			return nil, reply{Channel: channelConnect, ID: m.replyID(), Successful: true, Advice: s.retryAdvice()}, nil, true
+		case ctx.Err() != nil, sess.readyLocked() && conn != nil && conn.PeerGone():
+			// The client aborted (perhaps so recently that only the kernel knows yet): take nothing, so the
+			// next connect gets it all.
 			sess.poll = nil
 			sess.connectEndedLocked(s.cfg.Now(), s.cfg.MaxInterval)
 			sess.mu.Unlock()
-			return nil, reply{}, false
-		case timedOut || sess.pendingLocked():
+			return nil, reply{}, nil, false
+		case timedOut || sess.readyLocked():
 			sess.poll = nil
-			events, rep = s.connectReplyLocked(sess, m)
+			events, rep, commit = s.connectReplyLocked(sess, m, conn)
 			sess.mu.Unlock()
-			return events, rep, true
+			return events, rep, commit, true
 		}
 		sess.mu.Unlock()
 	}
 }
 
-// connectReplyLocked takes the session's pending events for a successful connect reply and restarts the idle clock.
-func (s *Server) connectReplyLocked(sess *session, m *message) ([][]byte, reply) {
-	events, batch := sess.takeLocked()
+// connectReplyLocked takes the session's pending events for a successful connect reply and restarts the idle
+// clock. The events of a reply without the ack extension stay with the session until the write is known to
+// have reached the client (see session.settleLocked).
+func (s *Server) connectReplyLocked(sess *session, m *message, conn *netguard.Conn) ([][]byte, reply, func(error)) {
+	var events [][]byte
+	var batch int64
+	var commit func(error)
+	if sess.readyLocked() {
+		events, batch, commit = sess.takeLocked(conn)
+	}
 	sess.connectEndedLocked(s.cfg.Now(), s.cfg.MaxInterval)
 	rep := reply{Channel: channelConnect, ID: m.replyID(), Successful: true, Advice: s.retryAdvice()}
 	if batch > 0 {
 		rep.Ext = mustMarshal(map[string]int64{"ack": batch})
 	}
-	return events, rep
+	return events, rep, commit
 }
 
 func (s *Server) subscribe(who caller, m *message) reply {

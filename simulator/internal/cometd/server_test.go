@@ -105,15 +105,30 @@ var _ = Describe("the Bayeux endpoint over HTTP", func() {
 		Expect(err).NotTo(HaveOccurred())
 		defer resp.Body.Close()
 		Expect(resp.StatusCode).To(Equal(http.StatusBadRequest))
+		Expect(gwsError(resp)).To(HaveKeyWithValue("statusCode", BeEquivalentTo(2)))
 	})
 
-	It("answers other methods with 405", func() {
+	It("answers other methods with a GWS statusCode 2 (HTTP 400) naming the method", func() {
 		resp, err := alice.hc.Get(f.url("/connect"))
 		Expect(err).NotTo(HaveOccurred())
 		defer resp.Body.Close()
-		Expect(resp.StatusCode).To(Equal(http.StatusMethodNotAllowed))
+		Expect(resp.StatusCode).To(Equal(http.StatusBadRequest))
 		Expect(resp.Header.Get("Allow")).To(Equal(http.MethodPost))
+		Expect(gwsError(resp)).To(And(HaveKeyWithValue("statusCode", BeEquivalentTo(2)),
+			HaveKeyWithValue("statusMessage", ContainSubstring("GET"))))
 	})
+
+	DescribeTable("refuses bodies that are not JSON or a form, reading nothing",
+		func(contentType string) {
+			r, err := alice.postRaw(ctx, "", contentType, `[{"channel":"/meta/handshake","version":"1.0","supportedConnectionTypes":["long-polling"]}]`)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(r.status).To(Equal(http.StatusBadRequest))
+			Expect(r.body).To(And(ContainSubstring(`"statusCode":10`), ContainSubstring("Content-Type")))
+		},
+		Entry("text/plain (what a cross-site form can send)", "text/plain"),
+		Entry("multipart", "multipart/form-data; boundary=x"),
+		Entry("unparsable", "application/json; ===="),
+	)
 
 	DescribeTable("answers unreadable bodies with HTTP 400 and a clear message",
 		func(body, text string) {
@@ -121,17 +136,19 @@ var _ = Describe("the Bayeux endpoint over HTTP", func() {
 			Expect(err).NotTo(HaveOccurred())
 			Expect(r.status).To(Equal(http.StatusBadRequest))
 			Expect(r.body).To(ContainSubstring(text))
+			Expect(r.body).To(MatchRegexp(`^\{"statusCode":(1|10),"statusMessage":".+"\}$`))
 		},
 		Entry("bad JSON", `{"channel":`, "not a JSON object or array"),
 		Entry("missing channel", `[{"clientId":"x"}]`, "message 0: message has no channel"),
 		Entry("empty batch", `[]`, "no bayeux message"),
 	)
 
-	It("answers oversized bodies with 413", func() {
+	It("answers oversized bodies with a GWS statusCode 10 (HTTP 400)", func() {
 		big := `[{"channel":"/meta/connect","x":"` + strings.Repeat("a", DefaultMaxBodyBytes) + `"}]`
 		r, err := alice.postRaw(ctx, "", jsonType, big)
 		Expect(err).NotTo(HaveOccurred())
-		Expect(r.status).To(Equal(http.StatusRequestEntityTooLarge))
+		Expect(r.status).To(Equal(http.StatusBadRequest))
+		Expect(r.body).To(And(ContainSubstring(`"statusCode":10`), ContainSubstring("too large")))
 	})
 
 	It("accepts a form-encoded message parameter", func() {
@@ -590,7 +607,7 @@ var _ = Describe("long polling", func() {
 			Expect(dataStrings(events)).To(Equal([]string{`/v2/me/calls "again"`}))
 		})
 
-		It("releases held connects on Close, answers 503 afterwards, and Close is idempotent", func() {
+		It("releases held connects on Close, answers statusCode 4 afterwards, and Close is idempotent", func() {
 			held := startConnect(context.Background(), nil)
 			f.srv.Close()
 			Expect(heldConnects(f.srv)).To(BeZero(), "Close returned while a connect was still held")
@@ -603,7 +620,8 @@ var _ = Describe("long polling", func() {
 			defer cancel()
 			after, err := alice.post(ctx, "", alice.handshakeMsg(nil))
 			Expect(err).NotTo(HaveOccurred())
-			Expect(after.status).To(Equal(http.StatusServiceUnavailable))
+			Expect(after.status).To(Equal(http.StatusInternalServerError))
+			Expect(after.body).To(ContainSubstring(`"statusCode":4`))
 			f.srv.Publish("alice", ChannelCalls, json.RawMessage(`1`)) // a no-op, not a panic
 		})
 	})

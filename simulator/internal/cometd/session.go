@@ -3,6 +3,8 @@ package cometd
 import (
 	"sync"
 	"time"
+
+	"github.com/coachsim/coachsim/simulator/internal/netguard"
 )
 
 // endReason says why a session ended; the zero value means it is still alive.
@@ -70,9 +72,20 @@ type session struct {
 	queue    [][]byte   // encoded events not yet handed to a connect reply
 	inflight []inflight // ack mode: events sent but not acknowledged, oldest first
 	batch    int64      // ack mode: number of the last batch sent
+	sent     *sentBatch // without ack: events of the last reply, until it is known to have reached the client
 	poll     *heldPoll
 	deadline time.Time   // expiry instant while no connect is held
 	expiry   *time.Timer // fires at deadline; stopped while a connect is held
+}
+
+// sentBatch is the events of one connect reply of a session without the ack extension. They leave the
+// session for good only once the reply was written and its connection did not show that the client threw it
+// away; otherwise they go back to the head of the queue, in order.
+type sentBatch struct {
+	events  [][]byte
+	conn    *netguard.Conn // nil when the connection cannot be watched
+	writing bool           // the reply is being written
+	failed  bool           // the write failed or the client never took the reply
 }
 
 // deliverResult tells Publish what happened to one session.
@@ -91,7 +104,7 @@ func (s *session) deliver(channel string, payload []byte, limit int) deliverResu
 	if s.ended != alive || !s.subscribedLocked(channel) {
 		return skipped
 	}
-	if len(s.queue)+len(s.inflight) >= limit {
+	if len(s.queue)+len(s.inflight)+s.sentLenLocked() >= limit {
 		s.endLocked(endOverflow)
 		return overflowed
 	}
@@ -111,9 +124,39 @@ func (s *session) subscribedLocked(channel string) bool {
 	return false
 }
 
-// pendingLocked reports whether a connect reply would carry something.
-func (s *session) pendingLocked() bool {
+func (s *session) sentLenLocked() int {
+	if s.sent == nil {
+		return 0
+	}
+	return len(s.sent.events)
+}
+
+// readyLocked reports whether a connect reply would carry something now. The events of the previous reply are
+// settled first; while that reply is still being written nothing is ready, so that nothing overtakes it.
+func (s *session) readyLocked() bool {
+	if !s.settleLocked() {
+		return false
+	}
 	return len(s.queue) > 0 || len(s.inflight) > 0
+}
+
+// settleLocked decides the fate of the previous reply's events: gone when the reply was written and its
+// connection shows no sign that the client dropped it (a reset: the client closed with the reply unread, or the
+// reply reached a socket already closed), back at the head of the queue otherwise. It reports false while
+// that reply is still being written.
+func (s *session) settleLocked() bool {
+	b := s.sent
+	if b == nil {
+		return true
+	}
+	if b.writing {
+		return false
+	}
+	if b.failed || (b.conn != nil && b.conn.PeerReset()) {
+		s.queue = append(append(make([][]byte, 0, len(b.events)+len(s.queue)), b.events...), s.queue...)
+	}
+	s.sent = nil
+	return true
 }
 
 // acknowledgeLocked releases the events the client confirms having received with batch n. Acknowledgements
@@ -129,16 +172,22 @@ func (s *session) acknowledgeLocked(n int64) {
 }
 
 // takeLocked returns the events for a connect reply and, in ack mode, the batch number they travel in (0 when
-// there is nothing to send). Without ack the events leave the session for good. With ack, unacknowledged events
-// are sent again ahead of the new ones under a fresh batch number, and stay until acknowledged.
-func (s *session) takeLocked() ([][]byte, int64) {
+// there is nothing to send). Without ack the events wait in s.sent until commit is called with the outcome of
+// the write and the next connect settles them. With ack, unacknowledged events are sent again ahead of the new
+// ones under a fresh batch number, and stay until acknowledged.
+func (s *session) takeLocked(conn *netguard.Conn) ([][]byte, int64, func(error)) {
 	if !s.ack {
 		out := s.queue
 		s.queue = nil
-		return out, 0
+		if len(out) == 0 {
+			return nil, 0, nil
+		}
+		b := &sentBatch{events: out, conn: conn, writing: true}
+		s.sent = b
+		return out, 0, func(err error) { s.written(b, err) }
 	}
-	if !s.pendingLocked() {
-		return nil, 0
+	if len(s.queue) == 0 && len(s.inflight) == 0 {
+		return nil, 0, nil
 	}
 	s.batch++
 	for _, data := range s.queue {
@@ -149,7 +198,25 @@ func (s *session) takeLocked() ([][]byte, int64) {
 	for i, e := range s.inflight {
 		out[i] = e.data
 	}
-	return out, s.batch
+	return out, s.batch, nil
+}
+
+// written records the outcome of writing the reply that carried b. A failed write, or a connection the client
+// reset, gives the events back at once; a held connect waiting behind the write is woken either way.
+func (s *session) written(b *sentBatch, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sent != b {
+		return // the session ended meanwhile
+	}
+	b.writing = false
+	if err != nil || (b.conn != nil && b.conn.PeerReset()) {
+		b.failed = true
+		s.settleLocked()
+	}
+	if s.poll != nil {
+		s.poll.signal()
+	}
 }
 
 // connectEndedLocked starts the idle clock at the end of a connect reply.
@@ -168,6 +235,7 @@ func (s *session) endLocked(reason endReason) {
 	s.ended = reason
 	s.queue = nil
 	s.inflight = nil
+	s.sent = nil
 	s.expiry.Stop()
 	if s.poll != nil {
 		s.poll.signal()

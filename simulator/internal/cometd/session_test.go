@@ -42,7 +42,7 @@ var _ = Describe("session delivery bookkeeping", func() {
 				if st.ack >= 0 {
 					s.acknowledgeLocked(st.ack)
 				}
-				got, batch := s.takeLocked()
+				got, batch, _ := s.takeLocked(nil)
 				strs := make([]string, len(got))
 				for j, g := range got {
 					strs[j] = string(g)
@@ -74,7 +74,7 @@ var _ = Describe("session delivery bookkeeping", func() {
 		s := newSession(true)
 		Expect(s.deliver(ChannelCalls, []byte("1"), 2)).To(Equal(queued))
 		s.mu.Lock()
-		_, batch := s.takeLocked()
+		_, batch, _ := s.takeLocked(nil)
 		s.mu.Unlock()
 		Expect(batch).To(Equal(int64(1)))
 		Expect(s.deliver(ChannelCalls, []byte("2"), 2)).To(Equal(queued))

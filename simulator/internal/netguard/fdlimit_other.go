@@ -1,0 +1,5 @@
+//go:build !unix
+
+package netguard
+
+func openFileLimit() int { return 0 }
