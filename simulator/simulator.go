@@ -51,7 +51,15 @@ type config struct {
 	control    string
 	observers  []func(Notification)
 	limits     Limits
+	sessions   SessionLimits
 }
+
+// SessionLimits bound the HTTP sessions: idle expiry (default 30 minutes) and a cap per user (default 16).
+// Requests authenticated by Basic alone share one session per user.
+type SessionLimits = restapi.SessionLimits
+
+// WithSessionLimits sets the HTTP session limits (zero fields keep their defaults).
+func WithSessionLimits(l SessionLimits) Option { return func(c *config) { c.sessions = l } }
 
 // Limits are the HTTP server limits of Serve and StartLoopback: header and body read timeouts (a body must
 // arrive at a minimum rate), the write timeout of one reply (a long poll's hold is not counted), the idle
@@ -134,6 +142,12 @@ func New(env *fixtures.Environment, opts ...Option) *Simulator {
 	ccfg := cfg.cometd
 	ccfg.Logger = cfg.logger
 	var rest *restapi.Server // UserOf is only called for requests, which come once New has returned
+	ccfg.HandshakeGuard = func(r *http.Request) error {
+		if guard := rest.HandshakeGuard(); guard != nil {
+			return guard(r)
+		}
+		return nil
+	}
 	notify := cometd.New(ccfg, func(r *http.Request) (string, bool) { return rest.UserOf(r) })
 	sim.notify = notify
 	sim.out = newDelivery(sim.faults.Delay, func(p engine.Published) { notify.Publish(p.UserID, p.Channel, p.Data) })
@@ -143,7 +157,8 @@ func New(env *fixtures.Environment, opts ...Option) *Simulator {
 	}
 	st, actor := sim.fresh(cfg.clock.Now())
 	sim.eng = engine.New(st, engine.Options{Clock: cfg.clock, Actor: actor, Sinks: sinks})
-	rest = restapi.New(sim.eng, env, restapi.Options{Logger: cfg.logger, Notifications: sim.notify, Faults: sim.faults})
+	rest = restapi.New(sim.eng, env, restapi.Options{Logger: cfg.logger, Notifications: sim.notify, Faults: sim.faults,
+		Sessions: cfg.sessions})
 	sim.rest = rest
 	sim.handler = rest.Handler()
 	if cfg.control != "" {

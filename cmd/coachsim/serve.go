@@ -36,6 +36,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&lim.MaxConns, "max-conns", 0, "open connections at most; beyond it idle ones are closed or new ones refused with 503 (0: the file-descriptor limit minus a reserve; negative: no cap)")
 	fs.IntVar(&lim.MaxConnsPerClient, "max-conns-per-client", 0, "open connections from one client IP address at most (0: 512; negative: no cap)")
 	fs.DurationVar(&lim.ShutdownGrace, "shutdown-grace", 0, "on stop, how long requests in flight may finish; idle connections close at once (0: 5s)")
+	var sessLim simulator.SessionLimits
+	fs.DurationVar(&sessLim.IdleTimeout, "session-timeout", 0, "an HTTP session without a request for this long ends (0: 30m)")
+	fs.IntVar(&sessLim.MaxPerUser, "max-sessions-per-user", 0, "HTTP sessions per user at most; one more ends the least recently used (0: 16)")
 	controlToken := fs.String("control", "", "serve the control API under /sim/v1 to requests bearing this token (default: $COACHSIM_CONTROL_TOKEN; empty: off)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -90,7 +93,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		log.Warn("--seed has no effect: the environment has no script", "environment", env.Name)
 	}
 	opts := []simulator.Option{simulator.WithLogger(log), simulator.WithCometD(*cometdTimeout, *cometdMaxInterval, 0),
-		simulator.WithSeed(*seed), simulator.WithControl(*controlToken), simulator.WithLimits(lim)}
+		simulator.WithSeed(*seed), simulator.WithControl(*controlToken), simulator.WithLimits(lim), simulator.WithSessionLimits(sessLim)}
 	if clk != nil {
 		opts = append(opts, simulator.WithClock(clk))
 	}

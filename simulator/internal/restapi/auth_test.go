@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -68,11 +70,32 @@ var _ = Describe("Authentication", func() {
 		Expect(c.sessionCookie()).To(Equal(set[0].Value))
 	})
 
-	It("gives every client its own session", func() {
+	It("gives every client that keeps its cookie a session of its own", func() {
 		a, b := st.client("agent1"), st.client("agent1")
 		Expect(a.get("/api/v2/me")).To(succeed())
+		Expect(a.get("/api/v2/me")).To(succeed()) // presents the cookie: the session is a's
 		Expect(b.get("/api/v2/me")).To(succeed())
 		Expect(a.sessionCookie()).NotTo(Equal(b.sessionCookie()))
+	})
+
+	It("lets requests that never send the cookie share one session per user", func() {
+		var cookies []string
+		for range 5 {
+			r := st.anonymous().withBasic("agent1", "password").get("/api/v2/me")
+			Expect(r).To(succeed())
+			set := (&http.Response{Header: r.Header}).Cookies()
+			Expect(set).To(HaveLen(1))
+			cookies = append(cookies, set[0].Value)
+		}
+		Expect(cookies).To(HaveEach(cookies[0]))
+		other := st.anonymous().withBasic("agent2", "password").get("/api/v2/me")
+		Expect((&http.Response{Header: other.Header}).Cookies()[0].Value).NotTo(Equal(cookies[0]), "another user's")
+		Expect(st.api.Sessions()).To(Equal(2))
+	})
+
+	It("hands out the cookie HttpOnly and SameSite=Lax", func() {
+		r := st.client("agent1").get("/api/v2/me")
+		Expect(r.Header.Get("Set-Cookie")).To(And(ContainSubstring("HttpOnly"), ContainSubstring("SameSite=Lax")))
 	})
 
 	It("accepts the session cookie alone afterwards, for reads and operations", func() {
@@ -109,6 +132,7 @@ var _ = Describe("Authentication", func() {
 	It("does not end other sessions of the same user on EndContactCenterSession", func() {
 		a, b := st.client("agent1"), st.client("agent1")
 		Expect(a.get("/api/v2/me")).To(succeed())
+		Expect(userName(a.cookieOnly())).To(Equal("agent1")) // a's own session from now on
 		Expect(b.get("/api/v2/me")).To(succeed())
 		Expect(a.cookieOnly().post("/api/v2/me", op{"operationName": "EndContactCenterSession"})).To(succeed())
 		Expect(userName(b.cookieOnly())).To(Equal("agent1"))
@@ -170,6 +194,88 @@ func cookieRequest(value string) *http.Request {
 	return r
 }
 
+// wallClock is a settable clock for HTTP session expiry.
+type wallClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *wallClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *wallClock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+var _ = Describe("HTTP session limits", func() {
+	var (
+		st  *stack
+		clk *wallClock
+	)
+	BeforeEach(func() {
+		clk = &wallClock{t: time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)}
+		st = newStackWith(restapi.Options{Now: clk.now, Sessions: restapi.SessionLimits{IdleTimeout: time.Minute, MaxPerUser: 2}})
+		DeferCleanup(st.close)
+	})
+
+	refusedAsUnauthenticated := func(r reply) {
+		GinkgoHelper()
+		Expect(r.Body).To(MatchJSON(accessDenied), r.GomegaString())
+		Expect(r.Status).To(BeNumerically(">=", 400))
+	}
+
+	It("ends a session idle for the timeout: its cookie gets statusCode 20, a used one lives on", func() {
+		idle, busy := st.client("agent1"), st.client("agent2")
+		Expect(idle.get("/api/v2/me")).To(succeed())
+		Expect(busy.get("/api/v2/me")).To(succeed())
+		clk.advance(40 * time.Second)
+		Expect(busy.cookieOnly().get("/api/v2/me")).To(succeed())
+		clk.advance(40 * time.Second)
+		refusedAsUnauthenticated(idle.cookieOnly().get("/api/v2/me"))
+		Expect(busy.cookieOnly().get("/api/v2/me")).To(succeed(), "used 40s ago: still alive")
+		Expect(idle.get("/api/v2/me")).To(succeed(), "Basic opens a new session")
+		Expect(idle.cookieOnly().get("/api/v2/me")).To(succeed())
+	})
+
+	It("caps the sessions of a user, ending the least recently used", func() {
+		a, b, c := st.client("agent1"), st.client("agent1"), st.client("agent1")
+		for _, x := range []*client{a, b} {
+			Expect(x.get("/api/v2/me")).To(succeed())
+			Expect(x.cookieOnly().get("/api/v2/me")).To(succeed()) // claims it
+			clk.advance(time.Second)
+		}
+		Expect(c.get("/api/v2/me")).To(succeed())
+		refusedAsUnauthenticated(a.cookieOnly().get("/api/v2/me"))
+		Expect(b.cookieOnly().get("/api/v2/me")).To(succeed())
+		Expect(c.cookieOnly().get("/api/v2/me")).To(succeed())
+		Expect(st.api.Sessions()).To(Equal(2))
+	})
+
+	It("keeps one session per user however many cookie-less Basic requests come", func() {
+		for range 200 {
+			Expect(st.anonymous().withBasic("agent1", "password").get("/api/v2/me/calls")).To(succeed())
+		}
+		Expect(st.api.Sessions()).To(Equal(1))
+	})
+
+	It("forgets expired sessions nobody presents again", func() {
+		for _, name := range []string{"agent1", "agent2", "agent3"} {
+			x := st.client(name)
+			Expect(x.get("/api/v2/me")).To(succeed())
+			Expect(x.cookieOnly().get("/api/v2/me")).To(succeed())
+		}
+		Expect(st.api.Sessions()).To(Equal(3))
+		clk.advance(2 * time.Minute)
+		Expect(st.client("supervisor1").get("/api/v2/me")).To(succeed()) // creating a session sweeps
+		Expect(st.api.Sessions()).To(Equal(1))
+	})
+})
+
 var _ = Describe("CSRF protection", func() {
 	const refused = "Missing or invalid Csrf token"
 
@@ -218,7 +324,8 @@ var _ = Describe("CSRF protection", func() {
 
 		It("refuses the token of another session", func() {
 			other := st.client("agent1")
-			token := other.get("/api/v2/me").Header.Get("X-CSRF-TOKEN")
+			Expect(other.get("/api/v2/me")).To(succeed())
+			token := other.get("/api/v2/me").Header.Get("X-CSRF-TOKEN") // with its cookie: other's own session
 			Expect(agent1.get("/api/v2/me")).To(succeed())
 			r := agent1.do(http.MethodPost, devURL, dndOn, http.Header{"X-CSRF-TOKEN": {token}})
 			Expect(r.Status).To(Equal(http.StatusForbidden), r.GomegaString())

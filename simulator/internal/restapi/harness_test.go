@@ -37,12 +37,17 @@ type stack struct {
 
 // newStack builds a stack for the default environment, changed by configure. The caller closes it.
 func newStack(configure ...func(*fixtures.Environment)) *stack {
+	return newStackWith(restapi.Options{}, configure...)
+}
+
+// newStackWith is newStack with REST options.
+func newStackWith(opts restapi.Options, configure ...func(*fixtures.Environment)) *stack {
 	env := fixtures.Default()
 	for _, f := range configure {
 		f(env)
 	}
 	eng := engine.New(voice.New(env, voice.Options{}), engine.Options{Clock: clock.Func(frozenClock)})
-	api := restapi.New(eng, env, restapi.Options{})
+	api := restapi.New(eng, env, opts)
 	return &stack{env: env, eng: eng, api: api, srv: httptest.NewServer(api.Handler())}
 }
 

@@ -9,6 +9,7 @@ package restapi
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -35,6 +36,11 @@ type Options struct {
 	Notifications http.Handler
 	// Faults, when set, can make a user's next operation fail (fault injection by the control API).
 	Faults FailureInjector
+	// Sessions bound the HTTP sessions (expiry, per-user cap); zero fields take the defaults.
+	Sessions SessionLimits
+	// Now is the clock of HTTP session expiry (default time.Now): sessions live on wall time whatever clock
+	// the voice environment runs on.
+	Now func() time.Time
 }
 
 // FailureInjector hands out injected failures: TakeFailure reports, once, the statusCode a user's next
@@ -59,7 +65,7 @@ const identityKey ctxKey = 1
 
 // New builds the REST server for an environment whose state the engine owns.
 func New(eng *engine.Engine, env *fixtures.Environment, opts Options) *Server {
-	s := &Server{eng: eng, env: env, sessions: newSessions(env), log: opts.Logger, faults: opts.Faults}
+	s := &Server{eng: eng, env: env, sessions: newSessions(env, opts.Sessions, opts.Now), log: opts.Logger, faults: opts.Faults}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -135,6 +141,23 @@ func withoutTrailingSlash(next http.Handler) http.Handler {
 // UserOf authenticates a request (Basic or session cookie) without creating a session.
 func (s *Server) UserOf(r *http.Request) (string, bool) { return s.sessions.UserOf(r) }
 
+// HandshakeGuard is the check the CometD endpoint applies to a handshake: with CSRF protection on, the
+// request must carry its session's CSRF token as every POST does (nil when CSRF protection is off).
+func (s *Server) HandshakeGuard() func(*http.Request) error {
+	if !s.env.CSRF {
+		return nil
+	}
+	return func(r *http.Request) error {
+		if !s.sessions.csrfValid(r) {
+			return errCSRF
+		}
+		return nil
+	}
+}
+
+// Sessions is the number of HTTP sessions held.
+func (s *Server) Sessions() int { return s.sessions.count() }
+
 // logged logs one line per request.
 func (s *Server) logged(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -170,17 +193,17 @@ func (s *Server) authenticated(next http.Handler) http.Handler {
 			writeError(w, &APIError{Code: StatusNotAuthenticated, Message: "Access denied"})
 			return
 		}
-		if id.created {
-			http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: id.sessionID, Path: "/", HttpOnly: true})
+		if id.setCookie {
+			http.SetCookie(w, sessionCookie(id.sessionID))
 		}
 		if s.env.CSRF {
 			if r.Method == http.MethodGet {
 				w.Header().Set(csrfHeaderName, csrfTokenHeader)
 				w.Header().Set(csrfTokenHeader, id.csrf)
-			} else if id.csrf == "" || r.Header.Get(csrfTokenHeader) != id.csrf {
+			} else if id.csrf == "" || subtle.ConstantTimeCompare([]byte(r.Header.Get(csrfTokenHeader)), []byte(id.csrf)) != 1 {
 				w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 				w.WriteHeader(http.StatusForbidden)
-				_, _ = io.WriteString(w, "Missing or invalid Csrf token")
+				_, _ = io.WriteString(w, errCSRF.Error())
 				return
 			}
 		}
