@@ -165,13 +165,13 @@ func New(env *fixtures.Environment, opts ...Option) *Simulator {
 		ctl := control.Handler(control.Config{Token: cfg.control, Engine: sim.eng, Env: env, Faults: sim.faults,
 			Reset: sim.Reset, ExpireSessions: sim.notify.ExpireAll, Seed: sim.seed(), Logger: cfg.logger})
 		api := sim.handler
-		sim.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sim.handler = restapi.CleanPaths(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Path == control.Prefix || strings.HasPrefix(r.URL.Path, control.Prefix+"/") {
 				ctl.ServeHTTP(w, r)
 				return
 			}
 			api.ServeHTTP(w, r)
-		})
+		}))
 	}
 	return sim
 }

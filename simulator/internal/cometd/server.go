@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coachsim/coachsim/simulator/internal/netguard"
@@ -92,8 +93,13 @@ type Server struct {
 	sessions map[string]*session            // by clientId
 	byUser   map[string]map[string]*session // user -> clientId -> session
 
-	held sync.WaitGroup // connects currently held
+	held     sync.WaitGroup // connects currently held
+	returned atomic.Int64   // events given back because their reply did not reach the client
 }
+
+// Returned is how many events were given back to their session's queue (and sent again) because the reply
+// carrying them failed or never reached its client.
+func (s *Server) Returned() int64 { return s.returned.Load() }
 
 // New returns a Server. auth is called on every request; a nil auth treats every request as unauthenticated.
 func New(cfg Config, auth Authenticator) *Server {
@@ -157,7 +163,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var body []byte
 	if !ok {
 		netguard.Probation(r.Context(), true)
-		data, prompt := netguard.ReadBodyWithin(r, unauthenticatedBodyLimit, unauthenticatedBodyWait)
+		data, prompt := netguard.ReadBodyWithin(w, r, unauthenticatedBodyLimit, unauthenticatedBodyWait)
 		netguard.Probation(r.Context(), false)
 		if !prompt {
 			w.Header().Set("Connection", "close")
@@ -194,6 +200,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "application/json;charset=UTF-8")
 	h.Set("Cache-Control", "no-cache, no-store")
 	h.Set("Content-Length", strconv.Itoa(len(out)))
+	if len(commits) > 0 {
+		if conn := netguard.ConnOf(r.Context()); conn != nil && conn.PeerGone() {
+			// The client left while the reply was being made: writing would lose its events.
+			for _, commit := range commits {
+				commit(errAborted)
+			}
+			return
+		}
+	}
 	netguard.BeforeWrite(r.Context())
 	_, werr := w.Write(out)
 	if werr == nil {
@@ -308,7 +323,7 @@ func (s *Server) handshake(who caller, m *message) reply {
 		rep.Advice = &advice{Reconnect: reconnectNone}
 		return rep
 	}
-	sess := &session{id: newClientID(), user: who.user, ack: m.wantsAck(), subs: make(map[string]struct{})}
+	sess := &session{id: newClientID(), user: who.user, ack: m.wantsAck(), subs: make(map[string]struct{}), returned: &s.returned}
 	sess.mu.Lock()
 	sess.deadline = s.cfg.Now().Add(s.cfg.MaxInterval)
 	sess.expiry = time.AfterFunc(s.cfg.MaxInterval, func() { s.expire(sess) })
@@ -373,7 +388,7 @@ func (s *Server) connect(ctx context.Context, who caller, m *message, canHold bo
 	if sess.ack && acked {
 		sess.acknowledgeLocked(ackN)
 	}
-	if hold <= 0 || sess.readyLocked() {
+	if hold <= 0 || sess.readyLocked(conn) {
 		events, rep, commit = s.connectReplyLocked(sess, m, conn)
 		sess.mu.Unlock()
 		return events, rep, commit, true
@@ -414,14 +429,14 @@ func (s *Server) connect(ctx context.Context, who caller, m *message, canHold bo
 			// Superseded: the newer connect owns the queue and the idle clock.
 			sess.mu.Unlock()
 			return nil, reply{Channel: channelConnect, ID: m.replyID(), Successful: true, Advice: s.retryAdvice()}, nil, true
-		case ctx.Err() != nil, sess.readyLocked() && conn != nil && conn.PeerGone():
+		case ctx.Err() != nil, sess.readyLocked(conn) && conn != nil && conn.PeerGone():
 			// The client aborted (perhaps so recently that only the kernel knows yet): take nothing, so the
 			// next connect gets it all.
 			sess.poll = nil
 			sess.connectEndedLocked(s.cfg.Now(), s.cfg.MaxInterval)
 			sess.mu.Unlock()
 			return nil, reply{}, nil, false
-		case timedOut || sess.readyLocked():
+		case timedOut || sess.readyLocked(conn):
 			sess.poll = nil
 			events, rep, commit = s.connectReplyLocked(sess, m, conn)
 			sess.mu.Unlock()
@@ -438,7 +453,7 @@ func (s *Server) connectReplyLocked(sess *session, m *message, conn *netguard.Co
 	var events [][]byte
 	var batch int64
 	var commit func(error)
-	if sess.readyLocked() {
+	if sess.readyLocked(conn) {
 		events, batch, commit = sess.takeLocked(conn)
 	}
 	sess.connectEndedLocked(s.cfg.Now(), s.cfg.MaxInterval)

@@ -2,6 +2,7 @@ package cometd
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coachsim/coachsim/simulator/internal/netguard"
@@ -65,6 +66,9 @@ type session struct {
 	id   string
 	user string
 	ack  bool // the client negotiated the acknowledgement extension
+	// returned counts events given back to a queue because their reply did not reach the client (shared by
+	// every session of a server; nil in tests of the session alone)
+	returned *atomic.Int64
 
 	mu       sync.Mutex
 	ended    endReason
@@ -82,10 +86,12 @@ type session struct {
 // session for good only once the reply was written and its connection did not show that the client threw it
 // away; otherwise they go back to the head of the queue, in order.
 type sentBatch struct {
-	events  [][]byte
-	conn    *netguard.Conn // nil when the connection cannot be watched
-	writing bool           // the reply is being written
-	failed  bool           // the write failed or the client never took the reply
+	events    [][]byte
+	conn      *netguard.Conn // nil when the connection cannot be watched
+	writing   bool           // the reply is being written
+	failed    bool           // the write failed or the client never took the reply
+	writtenAt time.Time      // when the write ended
+	recheck   bool           // a wake-up is scheduled for the end of settleGrace
 }
 
 // deliverResult tells Publish what happened to one session.
@@ -133,18 +139,25 @@ func (s *session) sentLenLocked() int {
 
 // readyLocked reports whether a connect reply would carry something now. The events of the previous reply are
 // settled first; while that reply is still being written nothing is ready, so that nothing overtakes it.
-func (s *session) readyLocked() bool {
-	if !s.settleLocked() {
+func (s *session) readyLocked(cur *netguard.Conn) bool {
+	if !s.settleLocked(cur) {
 		return false
 	}
 	return len(s.queue) > 0 || len(s.inflight) > 0
 }
 
+// settleGrace is how long a reply's fate may stay open when the next connect comes on another connection while
+// the reply's own connection still looks healthy: a client that gave up on the reply has closed that connection,
+// and its kernel's reset may still be on its way; a client that read it and moved to another pooled connection
+// waits this long once.
+const settleGrace = 50 * time.Millisecond
+
 // settleLocked decides the fate of the previous reply's events: gone when the reply was written and its
 // connection shows no sign that the client dropped it (a reset: the client closed with the reply unread, or the
-// reply reached a socket already closed), back at the head of the queue otherwise. It reports false while
-// that reply is still being written.
-func (s *session) settleLocked() bool {
+// reply reached a socket already closed; or a close before the reply was acknowledged), back at the head of the
+// queue otherwise. cur is the connection of the connect asking. It reports false while the reply is still being
+// written, or while its fate is open (see settleGrace).
+func (s *session) settleLocked(cur *netguard.Conn) bool {
 	b := s.sent
 	if b == nil {
 		return true
@@ -152,8 +165,27 @@ func (s *session) settleLocked() bool {
 	if b.writing {
 		return false
 	}
-	if b.failed || (b.conn != nil && b.conn.PeerReset()) {
+	failed := b.failed || (b.conn != nil && b.conn.DeliveryFailed())
+	if !failed && b.conn != nil && cur != b.conn && !b.conn.PeerGone() {
+		if wait := settleGrace - time.Since(b.writtenAt); wait > 0 {
+			if !b.recheck {
+				b.recheck = true
+				time.AfterFunc(wait, func() {
+					s.mu.Lock()
+					if s.poll != nil {
+						s.poll.signal()
+					}
+					s.mu.Unlock()
+				})
+			}
+			return false
+		}
+	}
+	if failed {
 		s.queue = append(append(make([][]byte, 0, len(b.events)+len(s.queue)), b.events...), s.queue...)
+		if s.returned != nil {
+			s.returned.Add(int64(len(b.events)))
+		}
 	}
 	s.sent = nil
 	return true
@@ -209,10 +241,10 @@ func (s *session) written(b *sentBatch, err error) {
 	if s.sent != b {
 		return // the session ended meanwhile
 	}
-	b.writing = false
-	if err != nil || (b.conn != nil && b.conn.PeerReset()) {
+	b.writing, b.writtenAt = false, time.Now()
+	if err != nil || (b.conn != nil && b.conn.DeliveryFailed()) {
 		b.failed = true
-		s.settleLocked()
+		s.settleLocked(b.conn)
 	}
 	if s.poll != nil {
 		s.poll.signal()

@@ -28,7 +28,9 @@ type Conn struct {
 	final     *peerView
 }
 
-type peerView struct{ finished, reset bool }
+// peerView is what is known of the peer. lostData: it finished (FIN) while data of ours was unacknowledged —
+// it closed before that data arrived, so it never read it (its kernel will answer the data with a reset).
+type peerView struct{ finished, reset, lostData bool }
 
 // Read records how the peer ended the connection, if it did.
 func (c *Conn) Read(p []byte) (int, error) {
@@ -81,12 +83,8 @@ func (c *Conn) Close() error {
 	c.mu.Lock()
 	if !c.closed {
 		c.closed = true
-		fin, reset, known := peerState(c.Conn)
-		v := &peerView{finished: c.finSeen || fin, reset: c.resetSeen}
-		if known && !c.halfShut {
-			v.reset = v.reset || reset
-		}
-		c.final = v
+		v := c.liveLocked()
+		c.final = &v
 	}
 	c.mu.Unlock()
 	c.l.release(c)
@@ -101,14 +99,17 @@ func (c *Conn) view() peerView {
 		c.mu.Unlock()
 		return v
 	}
+	defer c.mu.Unlock()
+	return c.liveLocked()
+}
+
+// liveLocked combines what reads and writes saw with the kernel's TCP state.
+func (c *Conn) liveLocked() peerView {
 	v := peerView{finished: c.finSeen, reset: c.resetSeen}
-	half := c.halfShut
-	c.mu.Unlock()
-	if fin, reset, known := peerState(c.Conn); known {
+	if fin, reset, unacked, known := peerState(c.Conn); known && !c.halfShut {
 		v.finished = v.finished || fin
-		if !half {
-			v.reset = v.reset || reset
-		}
+		v.reset = v.reset || reset
+		v.lostData = fin && unacked
 	}
 	return v
 }
@@ -119,10 +120,14 @@ func (c *Conn) PeerGone() bool {
 	return v.finished || v.reset
 }
 
-// PeerReset reports whether the peer reset the connection (or a write to it failed): it closed with data of ours
-// unread, or our data reached a socket it had already closed. A peer that read everything and then closed
-// normally is not reset.
-func (c *Conn) PeerReset() bool { return c.view().reset }
+// DeliveryFailed reports whether data written on the connection may not have reached the peer's reader: the
+// peer reset the connection (it closed with our data unread, or our data reached a socket it had already
+// closed), a write failed, or the peer closed while our data was still unacknowledged. A peer that received
+// everything and then closed normally, or that keeps the connection open, has not failed delivery.
+func (c *Conn) DeliveryFailed() bool {
+	v := c.view()
+	return v.reset || v.lostData
+}
 
 func (c *Conn) setState(st http.ConnState, now time.Time) {
 	c.mu.Lock()

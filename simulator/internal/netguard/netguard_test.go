@@ -319,7 +319,7 @@ func TestCloseEndsRequestsPastTheGrace(t *testing.T) {
 	}
 }
 
-func TestPeerResetIsSeen(t *testing.T) {
+func TestDeliveryFailedIsSeen(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -340,7 +340,7 @@ func TestPeerResetIsSeen(t *testing.T) {
 	}
 	_, _ = io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
 	conn := <-got
-	if conn.PeerGone() || conn.PeerReset() {
+	if conn.PeerGone() || conn.DeliveryFailed() {
 		t.Fatal("a live peer is reported gone")
 	}
 	// Wait until the reply has reached the client's socket, then close without reading it: a reset.
@@ -351,7 +351,7 @@ func TestPeerResetIsSeen(t *testing.T) {
 	}
 	_ = c.Close()
 	deadline := time.Now().Add(10 * time.Second)
-	for !conn.PeerReset() {
+	for !conn.DeliveryFailed() {
 		if time.Now().After(deadline) {
 			t.Skip("the platform does not report resets (no TCP_INFO)")
 		}

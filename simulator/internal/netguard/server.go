@@ -95,11 +95,11 @@ func BeforeWrite(ctx context.Context) {
 
 // ReadBodyWithin reads at most limit bytes of the request body, giving it only until wait from now to arrive
 // (a prompt client has sent it with its headers). ok=false when it is larger or late.
-func ReadBodyWithin(r *http.Request, limit int64, wait time.Duration) (body []byte, ok bool) {
+func ReadBodyWithin(w http.ResponseWriter, r *http.Request, limit int64, wait time.Duration) (body []byte, ok bool) {
 	if b, isSlow := r.Body.(*slowBody); isSlow {
 		b.until = time.Now().Add(wait)
-	} else if ri, found := r.Context().Value(requestKey).(*requestInfo); found {
-		_ = ri.rc.SetReadDeadline(time.Now().Add(wait))
+	} else {
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(wait))
 	}
 	data, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	if err != nil || int64(len(data)) > limit {

@@ -212,6 +212,10 @@ func (c *wallClock) advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
+var _ = It("has no handshake guard while CSRF protection is off", func() {
+	Expect(startStack().api.HandshakeGuard()).To(BeNil())
+})
+
 var _ = Describe("HTTP session limits", func() {
 	var (
 		st  *stack
@@ -329,6 +333,24 @@ var _ = Describe("CSRF protection", func() {
 			Expect(agent1.get("/api/v2/me")).To(succeed())
 			r := agent1.do(http.MethodPost, devURL, dndOn, http.Header{"X-CSRF-TOKEN": {token}})
 			Expect(r.Status).To(Equal(http.StatusForbidden), r.GomegaString())
+		})
+
+		It("guards the CometD handshake the same way: the cookie alone is not enough, the token is", func() {
+			guard := st.api.HandshakeGuard()
+			Expect(guard).NotTo(BeNil())
+			token := agent1.get("/api/v2/me").Header.Get("X-CSRF-TOKEN")
+			handshake := func(h http.Header) *http.Request {
+				r := httptest.NewRequest(http.MethodPost, "/api/v2/notifications/handshake", nil)
+				r.AddCookie(&http.Cookie{Name: restapi.SessionCookie, Value: agent1.sessionCookie()})
+				for k, v := range h {
+					r.Header[k] = v
+				}
+				return r
+			}
+			Expect(guard(handshake(nil))).To(MatchError("Missing or invalid Csrf token"))
+			Expect(guard(handshake(http.Header{"X-Csrf-Token": {"forged"}}))).To(HaveOccurred())
+			Expect(guard(handshake(http.Header{"X-Csrf-Token": {token}}))).To(Succeed())
+			Expect(guard(basicRequest("agent1", "password"))).To(HaveOccurred(), "Basic without a token")
 		})
 
 		It("accepts a POST carrying the session's token", func() {

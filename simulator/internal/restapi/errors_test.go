@@ -2,12 +2,14 @@ package restapi_test
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/coachsim/coachsim/simulator/internal/apitest"
 	"github.com/coachsim/coachsim/simulator/internal/restapi"
 )
 
@@ -121,6 +123,35 @@ var _ = Describe("Errors", func() {
 		return c.do(method, expand(b.as, b.path), body, nil)
 	}
 
+	DescribeTable("refuses operations that are not application/json with statusCode 10, changing nothing",
+		func(contentType string) {
+			before := st.snapshot()
+			c := st.client("agent2")
+			req := c.do(http.MethodGet, "/api/v2/me", nil, nil) // the session first, so that only the type is wrong
+			Expect(req).To(succeed())
+			ct := []string{contentType}
+			if contentType == "" {
+				ct = nil
+			}
+			r := c.do(http.MethodPost, "/api/v2/me/devices/"+st.user("agent2").Device.ID, `{"operationName":"DoNotDisturbOn"}`,
+				http.Header{"Content-Type": ct})
+			Expect(r).To(haveStatus(http.StatusBadRequest, restapi.StatusInvalidValue))
+			Expect(r.Message()).To(ContainSubstring("application/json"))
+			Expect(st.snapshot()).To(Equal(before))
+		},
+		Entry("text/plain, as a cross-site form can send", "text/plain"),
+		Entry("a form", "application/x-www-form-urlencoded"),
+		Entry("no Content-Type", ""),
+		Entry("JSON's look-alike", "application/jsonp"),
+	)
+
+	It("accepts application/json with parameters", func() {
+		c := st.client("agent2")
+		r := c.do(http.MethodPost, "/api/v2/me/devices/"+st.user("agent2").Device.ID, `{"operationName":"DoNotDisturbOn"}`,
+			http.Header{"Content-Type": {"application/json; charset=UTF-8"}})
+		Expect(r).To(succeed())
+	})
+
 	DescribeTable("refuses with the statusCode of the table and changes nothing",
 		func(b badRequest) {
 			before := st.snapshot()
@@ -212,8 +243,21 @@ var _ = Describe("Errors", func() {
 
 		// statusCode 10: invalid values, malformed bodies, wrong types.
 		Entry("malformed JSON", badRequest{as: "agent2", path: "/api/v2/me/devices/{dev}", body: `{"operationName":`, status: 400, code: 10}),
+		// statusCode 1: bodies a proxy could read differently from the server.
 		Entry("trailing garbage", badRequest{as: "agent2", path: "/api/v2/me/devices/{dev}",
-			body: `{"operationName":"DoNotDisturbOn"} and more`, status: 400, code: 10}),
+			body: `{"operationName":"DoNotDisturbOn"} and more`, status: 400, code: 1, says: "data after"}),
+		Entry("a second object", badRequest{as: "agent2", path: "/api/v2/me/devices/{dev}",
+			body: `{"operationName":"DoNotDisturbOn"}{"operationName":"DoNotDisturbOff"}`, status: 400, code: 1}),
+		Entry("operationName twice", badRequest{as: "agent2", path: "/api/v2/me/devices/{dev}",
+			body: `{"operationName":"DoNotDisturbOn","operationName":"DoNotDisturbOff"}`, status: 400, code: 1, says: "duplicate member \"operationName\""}),
+		Entry("a nested member twice", badRequest{as: "customer2", path: "/api/v2/me/devices/{dev}/calls",
+			body: `{"operationName":"Dial","destination":{"phoneNumber":"5001","phoneNumber":"5002"}}`, status: 400, code: 1, says: "destination.phoneNumber"}),
+		Entry("an unknown member twice", badRequest{as: "agent2", path: "/api/v2/me/devices/{dev}",
+			body: `{"operationName":"DoNotDisturbOn","userData":{},"userData":{}}`, status: 400, code: 1}),
+		Entry("operationName in another case", badRequest{as: "agent2", path: "/api/v2/me/devices/{dev}",
+			body: `{"OperationName":"DoNotDisturbOn"}`, status: 400, code: 1, says: "operationName"}),
+		Entry("destination spelled in another case: not a destination", badRequest{as: "customer2", path: "/api/v2/me/devices/{dev}/calls",
+			body: `{"operationName":"Dial","Destination":{"phoneNumber":"5001"}}`, status: 400, code: 1, says: "destination"}),
 		Entry("a body that is an array", badRequest{as: "agent2", path: "/api/v2/me/devices/{dev}", body: `[]`,
 			status: 400, code: 10, says: "JSON object"}),
 		Entry("a body that is a string", badRequest{as: "agent2", path: "/api/v2/me/devices/{dev}", body: `"DoNotDisturbOn"`,
@@ -276,5 +320,53 @@ var _ = Describe("Errors", func() {
 		r := st.client("agent1").callOp(callID, op{"operationName": "Answer"})
 		Expect(r).To(haveStatus(http.StatusBadRequest, restapi.StatusInvalidState))
 		Expect(r.Message()).To(And(ContainSubstring("Answer"), ContainSubstring("Established")))
+	})
+})
+
+var _ = Describe("Unclean paths", func() {
+	var st *stack
+	BeforeEach(func() { st = startStack() })
+
+	DescribeTable("are answered with a GWS 404 (statusCode 6), never a redirect, and change nothing",
+		func(method, rawPath string) {
+			before := st.snapshot()
+			var body any
+			if method == http.MethodPost {
+				body = op{"operationName": "DoNotDisturbOn"}
+			}
+			hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			req, err := http.NewRequest(method, st.srv.URL+"/", nil)
+			Expect(err).NotTo(HaveOccurred())
+			req.URL.Opaque = rawPath // sent exactly as written
+			if body != nil {
+				rd, _ := apitest.BodyReader(body)
+				req.Body = io.NopCloser(rd)
+				req.Header.Set("Content-Type", "application/json")
+			}
+			req.SetBasicAuth("agent2", "password")
+			resp, err := hc.Do(req)
+			Expect(err).NotTo(HaveOccurred())
+			defer resp.Body.Close()
+			data, _ := io.ReadAll(resp.Body)
+			Expect(resp.StatusCode).To(Equal(http.StatusNotFound), "%s %s -> %d %s", method, rawPath, resp.StatusCode, data)
+			Expect(resp.Header.Get("Location")).To(BeEmpty())
+			Expect(string(data)).To(MatchRegexp(`^\{"statusCode":6,"statusMessage":".+"\}\s*$`))
+			Expect(st.snapshot()).To(Equal(before))
+		},
+		Entry("a dot-dot segment", http.MethodGet, "/api/v2/me/devices/../calls"),
+		Entry("a dot-dot segment, POST", http.MethodPost, "/api/v2/me/calls/../devices/"+"00000000-0000-4000-8000-000000005002"),
+		Entry("a dot segment", http.MethodGet, "/api/v2/./me"),
+		Entry("a trailing dot", http.MethodGet, "/api/v2/me/."),
+		Entry("a double slash", http.MethodGet, "/api/v2//me"),
+		Entry("a double slash, POST", http.MethodPost, "//api/v2/me/devices/00000000-0000-4000-8000-000000005002"),
+		Entry("two trailing slashes", http.MethodGet, "/api/v2/me//"),
+		Entry("an encoded slash", http.MethodGet, "/api/v2/me%2Fdevices"),
+		Entry("an encoded slash in lower case", http.MethodPost, "/api/v2/me/devices%2f00000000-0000-4000-8000-000000005002"),
+		Entry("an encoded dot-dot", http.MethodGet, "/api/v2/me/devices/%2E%2E/calls"),
+		Entry("on the notification endpoint", http.MethodPost, "/api/v2/notifications/../me"),
+	)
+
+	It("still ignores one trailing slash", func() {
+		Expect(st.client("agent2").get("/api/v2/me/")).To(succeed())
 	})
 })

@@ -8,6 +8,7 @@
 package restapi
 
 import (
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -15,7 +16,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -23,6 +26,7 @@ import (
 
 	"github.com/coachsim/coachsim/fixtures"
 	"github.com/coachsim/coachsim/simulator/internal/engine"
+	"github.com/coachsim/coachsim/simulator/internal/strictjson"
 	"github.com/coachsim/coachsim/simulator/internal/voice"
 )
 
@@ -69,7 +73,7 @@ func New(eng *engine.Engine, env *fixtures.Environment, opts Options) *Server {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	r := mux.NewRouter()
+	r := mux.NewRouter().SkipClean(true) // unclean paths never reach it (CleanPaths); never redirect
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &APIError{Code: StatusNotFound, Message: fmt.Sprintf("no resource at %s", r.URL.Path)})
 	})
@@ -123,7 +127,46 @@ func route(r *mux.Router, path string, get, post http.HandlerFunc) {
 
 // Handler returns the HTTP handler, with request logging. A trailing slash is ignored, since the GWS
 // documentation itself writes POST /api/v2/me/ for StartContactCenterSession.
-func (s *Server) Handler() http.Handler { return s.logged(withoutTrailingSlash(s.router)) }
+func (s *Server) Handler() http.Handler { return s.logged(CleanPaths(withoutTrailingSlash(s.router))) }
+
+// CleanPaths answers a request whose path is not clean — an empty segment ("//"), a "." or ".." segment, or an
+// encoded slash ("%2F") — with a GWS 404 (statusCode 6) instead of passing it on: no redirect, and no chance
+// that a proxy and the server resolve it to different resources. One trailing slash is clean (it is ignored).
+func CleanPaths(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !cleanPath(r.URL) {
+			writeError(w, &APIError{Code: StatusNotFound, Message: fmt.Sprintf("no resource at %q: the path is not clean", r.URL.EscapedPath())})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func cleanPath(u *url.URL) bool {
+	if raw := strings.ToLower(u.RawPath); strings.Contains(raw, "%2f") || strings.Contains(raw, "%5c") {
+		return false
+	}
+	p := u.Path
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	segs := strings.Split(p[1:], "/")
+	for i, seg := range segs {
+		switch seg {
+		case ".", "..":
+			return false
+		case "":
+			if i == len(segs)-1 {
+				continue // "/" itself, or one trailing slash
+			}
+			return false
+		}
+		if strings.ContainsRune(seg, '\\') {
+			return false
+		}
+	}
+	return true
+}
 
 // withoutTrailingSlash serves /api/v2/me/ as /api/v2/me.
 func withoutTrailingSlash(next http.Handler) http.Handler {
@@ -238,59 +281,75 @@ func (s *Server) version(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"statusCode": 0, "version": s.env.Version})
 }
 
-// opBody is the JSON body of an operation. Unknown members are ignored (clients send location, userData…);
-// members of the wrong type are refused.
-type opBody struct {
-	OperationName             *string         `json:"operationName"`
-	Destination               json.RawMessage `json:"destination"`
-	TargetDeviceURI           *string         `json:"targetDeviceUri"`
-	SupervisorMonitoringScope *string         `json:"supervisorMonitoringScope"`
-	SupervisorMonitoringMode  *string         `json:"supervisorMonitoringMode"`
-	PhoneNumber               *string         `json:"phoneNumber"`
-	ConsultCallURI            *string         `json:"consultCallUri"`
-	Channels                  []string        `json:"channels"`
-}
-
-// decodeOperation turns a request body into a voice.Request, or an APIError naming what is wrong.
+// decodeOperation reads an operation's body and turns it into a voice.Request, or an APIError naming what is
+// wrong.
 func decodeOperation(w http.ResponseWriter, r *http.Request) (voice.Request, error) {
-	var req voice.Request
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return req, &APIError{Code: StatusInvalidValue, Message: fmt.Sprintf("request body exceeds %d bytes", MaxBodyBytes)}
+			return voice.Request{}, &APIError{Code: StatusInvalidValue, Message: fmt.Sprintf("request body exceeds %d bytes", MaxBodyBytes)}
 		}
-		return req, &APIError{Code: StatusInvalidValue, Message: "cannot read request body: " + err.Error()}
+		return voice.Request{}, &APIError{Code: StatusInvalidValue, Message: "cannot read request body: " + err.Error()}
 	}
-	if len(strings.TrimSpace(string(data))) == 0 {
+	return DecodeOperation(data)
+}
+
+// DecodeOperation turns an operation body into a voice.Request (without user and resource), or an APIError
+// naming what is wrong. The body must be exactly one JSON object with no member named twice (statusCode 1
+// otherwise, as for a missing operationName); members are matched by exact, case-sensitive names.
+func DecodeOperation(data []byte) (voice.Request, error) {
+	var req voice.Request
+	if trimmed := bytes.TrimSpace(data); len(trimmed) == 0 || string(trimmed) == "null" {
 		return req, &APIError{Code: StatusMissingParameter, Message: "request body is empty: operationName is required"}
 	}
-	var body opBody
-	if err := json.Unmarshal(data, &body); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) {
-			if typeErr.Field == "" { // the body itself is an array, a string, a number…
-				return req, &APIError{Code: StatusInvalidValue, Message: "request body must be a JSON object, not " + typeErr.Value}
-			}
-			return req, &APIError{Code: StatusInvalidValue, Message: fmt.Sprintf("parameter %q must be of type %s", typeErr.Field, typeErr.Type)}
-		}
+	members, err := strictjson.Object(data)
+	switch {
+	case errors.Is(err, strictjson.ErrDuplicate), errors.Is(err, strictjson.ErrTrailing):
+		return req, &APIError{Code: StatusMissingParameter, Message: "request body refused: " + err.Error()}
+	case errors.Is(err, strictjson.ErrNotObject):
+		return req, &APIError{Code: StatusInvalidValue, Message: "request body must be a JSON object"}
+	case err != nil:
 		return req, &APIError{Code: StatusInvalidValue, Message: "request body is not valid JSON: " + err.Error()}
 	}
-	if body.OperationName == nil || *body.OperationName == "" {
-		return req, &APIError{Code: StatusMissingParameter, Message: "operationName is required"}
+	str := func(name string, out *string) error {
+		raw, ok := members[name]
+		if !ok || string(raw) == "null" {
+			return nil
+		}
+		if json.Unmarshal(raw, out) != nil {
+			return &APIError{Code: StatusInvalidValue, Message: fmt.Sprintf("parameter %q must be of type string", name)}
+		}
+		return nil
 	}
-	req.Operation = *body.OperationName
-	dest, err := decodeDestination(body.Destination)
+	for _, f := range []struct {
+		name string
+		out  *string
+	}{
+		{"operationName", &req.Operation},
+		{"targetDeviceUri", &req.TargetDeviceURI},
+		{"supervisorMonitoringScope", &req.Scope},
+		{"supervisorMonitoringMode", &req.Mode},
+		{"phoneNumber", &req.PhoneNumber},
+		{"consultCallUri", &req.ConsultCallURI},
+	} {
+		if err := str(f.name, f.out); err != nil {
+			return voice.Request{}, err
+		}
+	}
+	if req.Operation == "" {
+		return voice.Request{}, &APIError{Code: StatusMissingParameter, Message: "operationName is required"}
+	}
+	if raw, ok := members["channels"]; ok && string(raw) != "null" {
+		if json.Unmarshal(raw, &req.Channels) != nil {
+			return voice.Request{}, &APIError{Code: StatusInvalidValue, Message: `parameter "channels" must be of type []string`}
+		}
+	}
+	dest, err := decodeDestination(members["destination"])
 	if err != nil {
-		return req, err
+		return voice.Request{}, err
 	}
 	req.Destination = dest
-	req.TargetDeviceURI = deref(body.TargetDeviceURI)
-	req.Scope = deref(body.SupervisorMonitoringScope)
-	req.Mode = deref(body.SupervisorMonitoringMode)
-	req.PhoneNumber = deref(body.PhoneNumber)
-	req.ConsultCallURI = deref(body.ConsultCallURI)
-	req.Channels = body.Channels
 	return req, nil
 }
 
@@ -303,13 +362,16 @@ func decodeDestination(raw json.RawMessage) (string, error) {
 	if err := json.Unmarshal(raw, &plain); err == nil {
 		return plain, nil
 	}
-	var obj struct {
-		PhoneNumber *string `json:"phoneNumber"`
+	bad := &APIError{Code: StatusInvalidValue, Message: `parameter "destination" must be {"phoneNumber":"..."}`}
+	obj, err := strictjson.Members(raw)
+	if err != nil {
+		return "", bad
 	}
-	if err := json.Unmarshal(raw, &obj); err != nil {
-		return "", &APIError{Code: StatusInvalidValue, Message: `parameter "destination" must be {"phoneNumber":"..."}`}
+	var phone string
+	if p, ok := obj["phoneNumber"]; ok && string(p) != "null" && json.Unmarshal(p, &phone) != nil {
+		return "", bad
 	}
-	return deref(obj.PhoneNumber), nil
+	return phone, nil
 }
 
 func deref(s *string) string {
@@ -323,6 +385,10 @@ func deref(s *string) string {
 func (s *Server) postOp(res voice.Resource) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id := identityOf(r)
+		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+			writeError(w, &APIError{Code: StatusInvalidValue, Message: "operations need Content-Type: application/json"})
+			return
+		}
 		req, err := decodeOperation(w, r)
 		if err != nil {
 			writeError(w, err)
