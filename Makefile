@@ -32,8 +32,21 @@ deps: ## install what the tests need: Go modules and the pinned npm interop clie
 	npm ci --prefix $(NODEDIR) --no-audit --no-fund
 
 .PHONY: test
-test: deps lint ## the test suite: vet, then every test with the race detector
+test: deps lint ## the test suite: vet, every test with the race detector, then a few seconds of each fuzz target
 	$(GO) test -race -count=1 ./...
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=5s
+
+FUZZTIME ?= 2m
+.PHONY: fuzz
+fuzz: ## fuzz the operation decoder, the Bayeux parser and the fixture loader, FUZZTIME each (default 2m)
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeOperation$$' -fuzztime $(FUZZTIME) ./simulator/internal/restapi
+	$(GO) test -run '^$$' -fuzz '^FuzzParseRequest$$' -fuzztime $(FUZZTIME) ./simulator/internal/cometd
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./fixtures
+
+.PHONY: check-limits
+check-limits: ## hardening at full size: 300 body-announcing connections under ulimit -n 256, 100,000 cookie-less Basic requests (RSS), the no-loss runs
+	COACHSIM_STRICT=1 COACHSIM_RSS_REQUESTS=100000 $(GO) test -count=1 -v -run 'TestBodyAnnouncing|TestCookieless' ./cmd/coachsim
+	$(GO) test -count=1 -v ./simulator/internal/cometd -ginkgo.focus='no loss' -ginkgo.v | grep -a 'ack extension:'
 
 .PHONY: lint
 lint: ## gofmt and go vet

@@ -7,11 +7,16 @@
 // ignores the sub-path, so /handshake, /connect, a trailing slash or anything else a client appends reach the
 // same logic. It answers /meta/handshake, /meta/connect, /meta/subscribe, /meta/unsubscribe and
 // /meta/disconnect over HTTP POST, with bodies that are a JSON array of messages, a single JSON object, or a
-// form with one or more message= parameters. Replies are always a JSON array. WebSocket upgrades are refused
-// with 400 so that clients fall back to long-polling. Clients may subscribe to /v2/me/devices, /v2/me/calls
+// form with one or more message= parameters, read strictly (exact member names, no member twice, nothing after
+// the value). Replies are always a JSON array; a request that cannot be read as Bayeux (wrong method or
+// Content-Type, unreadable or oversized body, a WebSocket upgrade) is refused at the HTTP level with a GWS
+// body {"statusCode":N,"statusMessage":...} whose HTTP status follows the GWS table (400 for 1, 2 and 10).
+// /meta/connect must carry connectionType "long-polling". Clients may subscribe to /v2/me/devices, /v2/me/calls
 // and /v2/me/* only, and may not publish: notifications come from the simulator through [Server.Publish].
 //
-// Every request is authenticated through the [Authenticator] the simulator supplies. A session belongs to the
+// Every request is authenticated through the [Authenticator] the simulator supplies, before its body is read:
+// an unauthenticated request's body is read only when it is small and came with the headers (to answer a
+// handshake with successful:false); otherwise it gets HTTP 403 with statusCode 20 and the connection closes. A session belongs to the
 // user that performed its handshake and is only usable by that user; a user only receives what is published
 // for that user.
 //
@@ -28,10 +33,16 @@
 // they were published; a held connect is woken as soon as something is queued. Events precede the
 // /meta/connect reply inside the response array. The queue is bounded by [Config.QueueLimit]; going past it
 // ends the session rather than growing memory. A held connect that is aborted by its client or superseded by a
-// newer connect of the same session takes nothing from the queue. A reply the client loses after the server
-// has written it can only be recovered when the client uses the Bayeux acknowledgement extension
-// (ext {"ack":true} at handshake, ext {"ack":<batch>} on each connect, as the CometD AckExtension does): the
-// server then keeps each delivered batch until a later connect acknowledges it and sends it again otherwise.
+// newer connect of the same session takes nothing from the queue.
+//
+// Without the acknowledgement extension, the events of a reply leave the session only once the reply was
+// written and its connection (served through netguard) shows no sign that the client dropped it: a failed
+// write, a reset (the client closed with the reply unread, or the reply reached a socket already closed) or a
+// close before the reply was acknowledged by the client's TCP stack puts them back at the head of the queue,
+// in order, for the next connect. The one loss this cannot see is a client whose own code read the reply off
+// the socket and then discarded it; for that, clients use the Bayeux acknowledgement extension (ext
+// {"ack":true} at handshake, ext {"ack":<batch>} on each connect, as the CometD AckExtension does): the server
+// then keeps each delivered batch until a later connect acknowledges it and sends it again otherwise.
 //
 // # Concurrency contract
 //
