@@ -215,7 +215,7 @@ func (s *Server) version(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"statusCode": 0, "version": s.env.Version})
 }
 
-// opBody is the JSON body of an operation. Unknown members are ignored (clients send location, userData…);
+// opBody is the JSON body of an operation. Unknown members are ignored (clients send location, outboundCallerId…);
 // members of the wrong type are refused.
 type opBody struct {
 	OperationName             *string         `json:"operationName"`
@@ -226,6 +226,11 @@ type opBody struct {
 	PhoneNumber               *string         `json:"phoneNumber"`
 	ConsultCallURI            *string         `json:"consultCallUri"`
 	Channels                  []string        `json:"channels"`
+	UserData                  voice.UserData  `json:"userData"`
+	Key                       *string         `json:"key"`
+	Digits                    *string         `json:"digits"`
+	Participant               *string         `json:"participant"`
+	OtherCallURI              *string         `json:"otherCallUri"`
 }
 
 // decodeOperation turns a request body into a voice.Request, or an APIError naming what is wrong.
@@ -256,7 +261,7 @@ func decodeOperation(w http.ResponseWriter, r *http.Request) (voice.Request, err
 	if body.OperationName == nil || *body.OperationName == "" {
 		return req, &APIError{Code: StatusMissingParameter, Message: "operationName is required"}
 	}
-	req.Operation = *body.OperationName
+	req.Operation = voice.Operation(*body.OperationName)
 	dest, err := decodeDestination(body.Destination)
 	if err != nil {
 		return req, err
@@ -268,6 +273,11 @@ func decodeOperation(w http.ResponseWriter, r *http.Request) (voice.Request, err
 	req.PhoneNumber = deref(body.PhoneNumber)
 	req.ConsultCallURI = deref(body.ConsultCallURI)
 	req.Channels = body.Channels
+	req.UserData = body.UserData
+	req.Key = deref(body.Key)
+	req.Digits = deref(body.Digits)
+	req.Participant = deref(body.Participant)
+	req.OtherCallURI = deref(body.OtherCallURI)
 	return req, nil
 }
 
