@@ -130,6 +130,17 @@ func (a *agent) startTalk(now time.Time, c voice.Call) {
 	a.calls[c.ID] = t
 	a.d.log.Info("call answered", "t", a.d.since(now), "agent", a.user.UserName, "call", c.ID,
 		"participants", c.ParticipantNumbers())
+	if a.beh.DTMF != "" {
+		a.d.at(now, func(st *voice.State, at time.Time) {
+			_ = a.d.apply(st, at, a.user, voice.Request{Resource: voice.ResCall, ResourceID: c.ID,
+				Operation: voice.OpSendDtmf, Digits: a.beh.DTMF})
+		})
+	}
+	if a.beh.Record {
+		a.d.at(now, func(st *voice.State, at time.Time) {
+			_ = a.op(st, at, c.ID, voice.OpStartCallRecording, "")
+		})
+	}
 	draw := a.d.uniform()
 	for _, rule := range a.beh.Transfers {
 		if draw < rule.Probability {
