@@ -36,7 +36,7 @@ type Entry struct {
 	Title string `yaml:"title"`
 	// Label is documented or inferred.
 	Label Label `yaml:"label"`
-	// Sections are the behaviour.md sections the scenario checks (1 to 9).
+	// Sections are the behaviour.md sections the scenario checks (1 to 12).
 	Sections []int `yaml:"sections"`
 	// Rows are the values of the outline's "id" column, in order; empty for a plain scenario. The row
 	// "coach-call" of outline SUP-SCOPE-001 is reported as SUP-SCOPE-001/coach-call (see RowID).
@@ -112,8 +112,8 @@ func LoadCatalogue(fsys fs.FS) (*Catalogue, error) {
 			errs = append(errs, fmt.Errorf("%s: sections must name at least one behaviour.md section", where))
 		}
 		for _, s := range e.Sections {
-			if s < 1 || s > 9 {
-				errs = append(errs, fmt.Errorf("%s: section %d is not a behaviour.md section (1-9)", where, s))
+			if s < 1 || s > 12 {
+				errs = append(errs, fmt.Errorf("%s: section %d is not a behaviour.md section (1-12)", where, s))
 			}
 		}
 		rows := make(map[string]bool, len(e.Rows))

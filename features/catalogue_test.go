@@ -328,7 +328,7 @@ func TestCheckFindsEachKindOfProblem(t *testing.T) {
 			"is not documented or inferred"},
 		{"unknown catalogue field", func(f fstest.MapFS) { edit(f, CataloguePath, "sections: [4]", "sections: [4]\n    section: 4") },
 			"field section not found"},
-		{"section out of range", func(f fstest.MapFS) { edit(f, CataloguePath, "sections: [4]", "sections: [12]") },
+		{"section out of range", func(f fstest.MapFS) { edit(f, CataloguePath, "sections: [4]", "sections: [13]") },
 			"not a behaviour.md section"},
 		{"outline rows differ", func(f fstest.MapFS) {
 			put(f, feat, tinyOutline)
