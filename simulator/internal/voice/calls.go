@@ -29,7 +29,7 @@ func (s *State) dialOp(u *user, r Request) error {
 		return opErr(ErrMissingParameter, r.Operation, "device "+d.dn, "", "destination.phoneNumber is required")
 	}
 	var data UserData
-	if r.UserData != nil {
+	if len(r.UserData) > 0 { // an empty userData is no data
 		if data, err = checkUserData(r.Operation, "device "+d.dn, r.UserData); err != nil {
 			return err
 		}
@@ -112,10 +112,13 @@ func (s *State) callOp(u *user, r Request) error {
 	if op.isRecording() && !recordsCalls(u) {
 		return opErr(ErrNoPermission, op, res, "", "user lacks feature %s", fixtures.FeatureVoiceRecording)
 	}
-	if op == OpMuteMonitoredUser || op == OpUnmuteMonitoredUser {
+	if op == OpMuteMonitoredUser || op == OpUnmuteMonitoredUser { // never listed, guarded on their own (§7)
 		if !muteAllowed(p, op) {
-			return opErr(ErrInvalidState, op, res, p.state.String(), "%s needs an established supervision call whose agent is %s", op,
-				map[bool]string{true: "not muted", false: "muted"}[op == OpMuteMonitoredUser])
+			want := "muted"
+			if op == OpMuteMonitoredUser {
+				want = "not muted"
+			}
+			return opErr(ErrInvalidState, op, res, p.state.String(), "%s needs an established supervision call whose agent is %s", op, want)
 		}
 	} else if caps := s.callCapabilities(p); !contains(caps, op) {
 		return opErr(ErrInvalidState, op, res, p.state.String(), "operation not in the call's capabilities %v", caps)
@@ -318,9 +321,9 @@ func (s *State) resolveDestination(p *party, r Request) (*device, *routingPoint,
 	return d, nil, nil
 }
 
-// optionalUserData validates an optional userData parameter.
+// optionalUserData validates an optional userData parameter; an empty one is no data.
 func optionalUserData(p *party, r Request) (UserData, error) {
-	if r.UserData == nil {
+	if len(r.UserData) == 0 {
 		return nil, nil
 	}
 	return checkUserData(r.Operation, "call "+p.call.id, r.UserData)

@@ -210,17 +210,9 @@ func (s *State) deviceCapabilities(d *device) []Operation {
 	return offered(true, anyState, s.deviceSituations(d))
 }
 
-// unlisted reports whether op is accepted without ever being listed in capabilities (behaviour.md §8): the
-// agent-state and session operations, and Mute/UnmuteMonitoredUser on a supervisor's call (guarded by
-// muteAllowed instead).
-func unlisted(op Operation) bool {
-	switch op {
-	case OpReady, OpNotReady, OpAfterCallWork, OpStartContactCenterSession, OpEndContactCenterSession,
-		OpMuteMonitoredUser, OpUnmuteMonitoredUser:
-		return true
-	}
-	return false
-}
+// The operations accepted without ever being listed (behaviour.md §8) are guarded elsewhere: the agent-state and
+// session operations by the session rules of apply.go, Mute/UnmuteMonitoredUser on a supervisor's call by
+// muteAllowed.
 
 // muteAllowed is the guard of MuteMonitoredUser and UnmuteMonitoredUser (behaviour.md §7): on a supervisor's
 // Established call that monitors an agent, Mute when the agent is not muted, Unmute when it is.

@@ -46,7 +46,7 @@ func (s *State) InboundWith(now time.Time, in InboundCall) (string, []Notificati
 		return "", nil, opErr(ErrNotFound, op, "network", "", "to %q is neither a device DN nor a routing point", to)
 	}
 	var data UserData
-	if in.UserData != nil {
+	if len(in.UserData) > 0 {
 		var err error
 		if data, err = checkUserData(op, "network", in.UserData); err != nil {
 			return "", nil, err
