@@ -37,11 +37,7 @@ func (s *State) userDataOp(p *party, r Request) error {
 			s.emitCall(q, NotifyAttachedDataChanged)
 		}
 	}
-	for _, q := range c.parties {
-		if q != p && q.sup != nil {
-			s.emitCall(q, NotifyAttachedDataChanged)
-		}
-	}
+	s.onAttachedDataChanged(c, p)
 	return nil
 }
 

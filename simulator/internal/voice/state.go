@@ -31,11 +31,12 @@ type Options struct {
 
 // Deviations are deliberate specification violations, for testing the conformance suite only.
 type Deviations struct {
-	AgentScopeKeepsSupervisor bool // Agent scope behaves like Call scope on transfer
-	NextCallNeverExpires      bool // NextCall subscriptions survive their call
-	SwappedDefaults           bool // default scope Agent and mode NextCall instead of Call and AllCalls
-	NoSubscriptionMessage     bool // no DeviceStateChangeMessage after ListenIn/Coach/BargeIn
-	InUseAsForbidden          bool // a second supervisor gets statusCode 3 instead of 19
+	AgentScopeKeepsSupervisor  bool // Agent scope behaves like Call scope on transfer
+	NextCallNeverExpires       bool // NextCall subscriptions survive their call
+	SwappedDefaults            bool // default scope Agent and mode NextCall instead of Call and AllCalls
+	NoSubscriptionMessage      bool // no DeviceStateChangeMessage after ListenIn/Coach/BargeIn
+	InUseAsForbidden           bool // a second supervisor gets statusCode 3 instead of 19
+	SupervisorMissesDataChange bool // no AttachedDataChanged reaches a supervisor on the call
 }
 
 // State is the whole voice environment.

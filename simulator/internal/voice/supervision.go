@@ -150,6 +150,19 @@ func (s *State) onCallEnded(c *call) {
 	}
 }
 
+// onAttachedDataChanged: the data of call c changed by requester p; the supervisors on the call see it too
+// (behaviour.md §12.2), after the members.
+func (s *State) onAttachedDataChanged(c *call, p *party) {
+	if s.dev.SupervisorMissesDataChange {
+		return
+	}
+	for _, q := range c.parties {
+		if q != p && q.sup != nil {
+			s.emitCall(q, NotifyAttachedDataChanged)
+		}
+	}
+}
+
 // onSupervisorConnected: a supervision leg is Established; the other parties' views follow (behaviour.md §4.4).
 func (s *State) onSupervisorConnected(sp *party) { s.supervisorConnected(sp) }
 
