@@ -11,6 +11,11 @@
 // *OpError wrapping one of the sentinel errors and changes nothing: operations validate everything they need
 // before their first mutation.
 //
+// What every call leg and device offers comes from one table (capabilities.go), which both lists the
+// capabilities and guards the operations. Call control (calls.go, callops.go) calls the supervision hooks of
+// supervision.go (on*) when a call changes; what supervision does then, and the test-only deviations, live
+// there only.
+//
 // Decisions taken here where the GWS documentation and behaviour.md are silent are marked [S] in comments.
 package voice
 
