@@ -14,17 +14,22 @@ import (
 // Label says where the rule a scenario checks comes from.
 type Label string
 
-// The two labels. A scenario that checks any detail the API documentation leaves open is Inferred.
+// The three labels of SPEC.md. A scenario that checks any detail SPEC.md decides is Inferred; one that checks
+// live GWS behaviour the documentation does not state (and no decided detail) is Observed.
 const (
-	Documented Label = "documented" // the rule is documented by the GWS API ([D] in behaviour.md)
-	Inferred   Label = "inferred"   // the rule is decided by behaviour.md ([S]) because the docs are silent
+	Documented Label = "documented" // the rule is documented by the GWS API ([documented] in SPEC.md)
+	Observed   Label = "observed"   // the rule is what a live GWS does, the docs being silent ([observed])
+	Inferred   Label = "inferred"   // the rule is decided by SPEC.md ([decided]) because docs and traffic are silent
 )
 
-// Tag returns the Gherkin tag that carries the label ("@documented" or "@inferred").
+// Labels lists the labels in the order reports show them.
+func Labels() []Label { return []Label{Documented, Observed, Inferred} }
+
+// Tag returns the Gherkin tag that carries the label ("@documented", "@observed" or "@inferred").
 func (l Label) Tag() string { return "@" + string(l) }
 
-// Valid reports whether l is one of the two labels.
-func (l Label) Valid() bool { return l == Documented || l == Inferred }
+// Valid reports whether l is one of the three labels.
+func (l Label) Valid() bool { return l == Documented || l == Observed || l == Inferred }
 
 // Entry is one line of the catalogue: a scenario or a scenario outline.
 type Entry struct {
@@ -36,8 +41,9 @@ type Entry struct {
 	Title string `yaml:"title"`
 	// Label is documented or inferred.
 	Label Label `yaml:"label"`
-	// Sections are the behaviour.md sections the scenario checks (1 to 9).
-	Sections []int `yaml:"sections"`
+	// Sections are the SPEC.md sections the scenario checks, for example 4 or 11.3; Check verifies that
+	// each exists in SPEC.md.
+	Sections []Section `yaml:"sections"`
 	// Rows are the values of the outline's "id" column, in order; empty for a plain scenario. The row
 	// "coach-call" of outline SUP-SCOPE-001 is reported as SUP-SCOPE-001/coach-call (see RowID).
 	Rows []string `yaml:"rows,omitempty"`
@@ -106,15 +112,10 @@ func LoadCatalogue(fsys fs.FS) (*Catalogue, error) {
 			errs = append(errs, fmt.Errorf("%s: feature and title are required", where))
 		}
 		if !e.Label.Valid() {
-			errs = append(errs, fmt.Errorf("%s: label %q is not documented or inferred", where, e.Label))
+			errs = append(errs, fmt.Errorf("%s: label %q is not documented, observed or inferred", where, e.Label))
 		}
 		if len(e.Sections) == 0 {
-			errs = append(errs, fmt.Errorf("%s: sections must name at least one behaviour.md section", where))
-		}
-		for _, s := range e.Sections {
-			if s < 1 || s > 9 {
-				errs = append(errs, fmt.Errorf("%s: section %d is not a behaviour.md section (1-9)", where, s))
-			}
+			errs = append(errs, fmt.Errorf("%s: sections must name at least one SPEC.md section", where))
 		}
 		rows := make(map[string]bool, len(e.Rows))
 		for _, r := range e.Rows {

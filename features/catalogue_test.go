@@ -17,8 +17,8 @@ import (
 // minimumScenarios is the size the suite must keep (outline rows count).
 const minimumScenarios = 70
 
-// The behaviour.md sections the suite must cover completely.
-var requiredSections = []int{3, 4, 5, 6, 7}
+// The SPEC.md sections the suite must cover completely (a section counts when it or a subsection is checked).
+var requiredSections = []Section{"3", "4", "5", "6", "7"}
 
 func TestSuiteIsConsistent(t *testing.T) {
 	for name, fsys := range map[string]fs.FS{"embedded": Files(), "folder": os.DirFS(".")} {
@@ -60,7 +60,7 @@ func suiteFiles(t *testing.T, fsys fs.FS) []string {
 		if err != nil {
 			return err
 		}
-		if !d.IsDir() && (strings.HasSuffix(p, ".feature") || p == CataloguePath || p == VocabularyPath) {
+		if !d.IsDir() && (strings.HasSuffix(p, ".feature") || p == CataloguePath || p == VocabularyPath || p == SpecPath) {
 			out = append(out, p)
 		}
 		return nil
@@ -95,15 +95,15 @@ func TestSuiteSizeAndCoverage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	covered := map[int]bool{}
+	covered := map[Section]bool{}
 	for _, e := range cat.Entries {
 		for _, s := range e.Sections {
-			covered[s] = true
+			covered[s.Top()] = true
 		}
 	}
 	for _, s := range requiredSections {
 		if !covered[s] {
-			t.Errorf("no catalogued scenario checks behaviour.md section %d", s)
+			t.Errorf("no catalogued scenario checks SPEC.md section %s", s)
 		}
 	}
 }
@@ -256,8 +256,13 @@ const tinyCatalogue = `scenarios:
     sections: [4]
 `
 
+const tinySpec = "# tiny spec\n## How to read it\nno numbers here\n" +
+	"## 4. Waving\nAgents wave. [documented]\n### 4.1 Seeing\nA wave is seen. [decided]\n" +
+	"## 5. Leaving\nAgents leave. [observed]\n"
+
 func tinySuite() fstest.MapFS {
 	return fstest.MapFS{
+		SpecPath:         {Data: []byte(tinySpec)},
 		VocabularyPath:   {Data: []byte(tinyReadme)},
 		CataloguePath:    {Data: []byte(tinyCatalogue)},
 		"a/wave.feature": {Data: []byte(tinyFeature)},
@@ -294,9 +299,9 @@ func TestCheckFindsEachKindOfProblem(t *testing.T) {
 		}, ""},
 		{"no ID tag", func(f fstest.MapFS) { edit(f, feat, "@T-WAVE-001 ", "") }, "has no ID tag"},
 		{"two ID tags", func(f fstest.MapFS) { edit(f, feat, "@T-WAVE-001", "@T-WAVE-001 @T-WAVE-009") }, "2 ID tags"},
-		{"no label", func(f fstest.MapFS) { edit(f, feat, " @documented", "") }, "exactly one of @documented / @inferred"},
+		{"no label", func(f fstest.MapFS) { edit(f, feat, " @documented", "") }, "exactly one of @documented / @observed / @inferred"},
 		{"two labels", func(f fstest.MapFS) { edit(f, feat, "@documented", "@documented @inferred") },
-			"exactly one of @documented / @inferred"},
+			"exactly one of @documented / @observed / @inferred"},
 		{"misspelt label", func(f fstest.MapFS) { edit(f, feat, "@documented", "@documented @infered") }, "unknown tag @infered"},
 		{"label on the feature", func(f fstest.MapFS) { edit(f, feat, "Feature: Waving", "@inferred\nFeature: Waving") },
 			"@inferred on a Feature"},
@@ -325,11 +330,24 @@ func TestCheckFindsEachKindOfProblem(t *testing.T) {
 		{"feature differs", func(f fstest.MapFS) { edit(f, CataloguePath, "feature: a/wave.feature", "feature: a/other.feature") },
 			"catalogue says feature"},
 		{"bad catalogue label", func(f fstest.MapFS) { edit(f, CataloguePath, "label: documented", "label: guessed") },
-			"is not documented or inferred"},
+			"is not documented, observed or inferred"},
 		{"unknown catalogue field", func(f fstest.MapFS) { edit(f, CataloguePath, "sections: [4]", "sections: [4]\n    section: 4") },
 			"field section not found"},
-		{"section out of range", func(f fstest.MapFS) { edit(f, CataloguePath, "sections: [4]", "sections: [12]") },
-			"not a behaviour.md section"},
+		{"subsection and observed label", func(f fstest.MapFS) {
+			edit(f, CataloguePath, "sections: [4]", "sections: [4.1, \"5\"]")
+			edit(f, CataloguePath, "label: documented", "label: observed")
+			edit(f, feat, "@documented", "@observed")
+		}, ""},
+		{"section not in the spec", func(f fstest.MapFS) { edit(f, CataloguePath, "sections: [4]", "sections: [12]") },
+			"section 12 is not a section of SPEC.md"},
+		{"subsection not in the spec", func(f fstest.MapFS) { edit(f, CataloguePath, "sections: [4]", "sections: [4.2]") },
+			"section 4.2 is not a section of SPEC.md"},
+		{"section not a number", func(f fstest.MapFS) { edit(f, CataloguePath, "sections: [4]", "sections: [four]") },
+			"is not a section number"},
+		{"missing spec", func(f fstest.MapFS) { delete(f, SpecPath) }, "SPEC.md"},
+		{"subsection outside its section", func(f fstest.MapFS) { put(f, SpecPath, tinySpec+"### 4.2 Late\nx\n") },
+			"subsection 4.2 is not inside section 4"},
+		{"section twice", func(f fstest.MapFS) { put(f, SpecPath, tinySpec+"## 4. Again\nx\n") }, "section 4 appears twice"},
 		{"outline rows differ", func(f fstest.MapFS) {
 			put(f, feat, tinyOutline)
 			edit(f, CataloguePath, "sections: [4]", "sections: [4]\n    rows: [one, three]")

@@ -37,7 +37,7 @@ type Scenario struct {
 	File  string // feature file path inside the checked fs.FS
 	Line  int    // line of the Scenario keyword
 	Title string
-	Label Label // empty unless exactly one of @documented / @inferred is present
+	Label Label // empty unless exactly one of @documented / @observed / @inferred is present
 	Tags  []string
 	// Must is the first line of the scenario's description: the sentence saying what MUST hold.
 	Must string
@@ -122,6 +122,10 @@ func Check(fsys fs.FS) error {
 	if err != nil {
 		add(CataloguePath, 0, "%v", err)
 	}
+	spec, err := LoadSpec(fsys)
+	if err != nil {
+		add(SpecPath, 0, "%v", err)
+	}
 	docs, parseProbs := parseAll(fsys)
 	probs = append(probs, parseProbs...)
 	if len(docs) == 0 && len(parseProbs) == 0 {
@@ -173,6 +177,13 @@ func Check(fsys fs.FS) error {
 			}
 			if s.Label != "" && e.Label != s.Label {
 				add(CataloguePath, 0, "%s: catalogue label %q differs from the scenario's %s", e.ID, e.Label, s.Label.Tag())
+			}
+			if spec != nil {
+				for _, n := range e.Sections {
+					if _, ok := spec.Lookup(n); !ok {
+						add(CataloguePath, 0, "%s: section %s is not a section of %s", e.ID, n, SpecPath)
+					}
+				}
 			}
 			if !slices.Equal(e.Rows, s.Rows) {
 				add(CataloguePath, 0, "%s: catalogue rows %v differ from the outline's id column %v", e.ID, e.Rows, s.Rows)
@@ -268,7 +279,7 @@ func scenariosOf(d parsedDoc, probs *[]Problem) []Scenario {
 func checkContainerTags(tags []*messages.Tag, what string, add func(int64, string, ...any)) {
 	for _, t := range tags {
 		name := t.Name
-		if isIDTag(name) || name == Documented.Tag() || name == Inferred.Tag() {
+		if isIDTag(name) || isLabelTag(name) {
 			add(t.Location.Line, "%s on a %s: ID and label tags belong on the scenario itself", name, what)
 			continue
 		}
@@ -280,6 +291,15 @@ func checkContainerTags(tags []*messages.Tag, what string, add func(int64, strin
 
 func isIDTag(name string) bool {
 	return strings.HasPrefix(name, "@") && idPattern.MatchString(name[1:])
+}
+
+func isLabelTag(name string) bool {
+	for _, l := range Labels() {
+		if name == l.Tag() {
+			return true
+		}
+	}
+	return false
 }
 
 func knownOtherTag(name string) bool {
@@ -296,10 +316,8 @@ func checkScenario(sc *messages.Scenario, file string, add func(int64, string, .
 		switch {
 		case isIDTag(t.Name):
 			ids = append(ids, t.Name[1:])
-		case t.Name == Documented.Tag():
-			labels = append(labels, Documented)
-		case t.Name == Inferred.Tag():
-			labels = append(labels, Inferred)
+		case isLabelTag(t.Name):
+			labels = append(labels, Label(t.Name[1:]))
 		case knownOtherTag(t.Name):
 		default:
 			add(t.Location.Line, "unknown tag %s (see README.md, Tags)", t.Name)
@@ -318,7 +336,7 @@ func checkScenario(sc *messages.Scenario, file string, add func(int64, string, .
 	if len(labels) == 1 {
 		s.Label = labels[0]
 	} else {
-		add(line, "%s needs exactly one of @documented / @inferred, has %d", name, len(labels))
+		add(line, "%s needs exactly one of @documented / @observed / @inferred, has %d", name, len(labels))
 	}
 	if strings.TrimSpace(sc.Name) == "" {
 		add(line, "%s has no title", name)

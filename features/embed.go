@@ -23,9 +23,9 @@ const (
 	VocabularyPath = "README.md"
 )
 
-//go:embed README.md catalogue.yaml */*.feature
+//go:embed README.md SPEC.md catalogue.yaml */*.feature
 var embedded embed.FS
 
-// Files returns the embedded suite: README.md, catalogue.yaml and every feature file, at their paths relative
+// Files returns the embedded suite: README.md, SPEC.md, catalogue.yaml and every feature file, at their paths relative
 // to this folder (for example "supervision/coach.feature").
 func Files() fs.FS { return embedded }

@@ -49,6 +49,12 @@ func TestSuiteBites(t *testing.T) {
 			mustFail:  []string{"SUP-SUB-001", "SUP-SUB-002", "SUP-SUB-003"},
 		},
 		{
+			name:      "the supervisor misses changes of the call's data",
+			deviation: simulator.Deviations{SupervisorMissesDataChange: true},
+			paths:     []string{"supervision/calldata.feature"},
+			mustFail:  []string{"SUP-DATA-004"},
+		},
+		{
 			name:      "wrong statusCode for a second supervisor",
 			deviation: simulator.Deviations{InUseAsForbidden: true},
 			paths:     []string{"supervision/errors.feature"},

@@ -20,7 +20,7 @@ type stepGroup interface {
 }
 
 func groups() []stepGroup {
-	return []stepGroup{sessionSteps{}, callSteps{}, supervisionSteps{}, notificationSteps{}}
+	return []stepGroup{sessionSteps{}, callSteps{}, supervisionSteps{}, notificationSteps{}, callDataSteps{}}
 }
 
 // vocabulary is loaded once per Register from the embedded README, so the patterns registered are exactly

@@ -87,22 +87,22 @@ Feature: The supervisor's call
       """
 
   @SUP-JOIN-006 @inferred
-  Scenario Outline: The supervisor's call offers hanging up, muting the agent and the allowed switches
-    The supervisor's established call MUST offer Hangup, MuteMonitoredUser and exactly the switches allowed from its mode.
+  Scenario Outline: The supervisor's call offers hanging up and the allowed switches, never the mute operations
+    The supervisor's established call MUST offer Hangup and exactly the switches allowed from its mode, and MUST NOT list MuteMonitoredUser or UnmuteMonitoredUser.
     Given supervisor1 starts <operation> on agent1
     When customer1 dials agent1
     And agent1 answers
     Then supervisor1 receives a call notification with:
       """
-      {"state": "Established", "capabilities": ["Hangup", "MuteMonitoredUser", <switches>]}
+      {"state": "Established", "capabilities": ["Hangup", <switches>]}
       """
     And that notification does not offer <not offered>
 
     Examples:
       | id       | operation | switches                              | not offered                                           |
-      | listenin | ListenIn  | "SwitchToBargeIn"                     | UnmuteMonitoredUser, SwitchToListenIn or SwitchToCoach |
-      | coach    | Coach     | "SwitchToListenIn", "SwitchToBargeIn" | UnmuteMonitoredUser or SwitchToCoach                  |
-      | bargein  | BargeIn   | "SwitchToListenIn"                    | UnmuteMonitoredUser, SwitchToBargeIn or SwitchToCoach  |
+      | listenin | ListenIn  | "SwitchToBargeIn"                     | MuteMonitoredUser, UnmuteMonitoredUser, SwitchToListenIn or SwitchToCoach |
+      | coach    | Coach     | "SwitchToListenIn", "SwitchToBargeIn" | MuteMonitoredUser, UnmuteMonitoredUser or SwitchToCoach                  |
+      | bargein  | BargeIn   | "SwitchToListenIn"                    | MuteMonitoredUser, UnmuteMonitoredUser, SwitchToBargeIn or SwitchToCoach  |
 
   @SUP-JOIN-007 @documented
   Scenario Outline: ListenIn and Coach wait for the agent's next call

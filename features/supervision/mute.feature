@@ -58,17 +58,22 @@ Feature: Muting the monitored agent
       """
 
   @SUP-MUTE-004 @inferred
-  Scenario: Muting swaps the mute capability of the supervisor's call
-    After MuteMonitoredUser the supervisor's call MUST offer UnmuteMonitoredUser and MUST NOT offer MuteMonitoredUser.
+  Scenario: Muting lists neither mute operation on the supervisor's call
+    After MuteMonitoredUser the supervisor's call MUST list neither MuteMonitoredUser nor UnmuteMonitoredUser, and UnmuteMonitoredUser MUST still be accepted.
     Given supervisor1 starts ListenIn on agent1
     And customer1 is talking to agent1
     And supervisor1 is supervising the call
     When supervisor1 mutes the monitored user
     Then supervisor1 receives a MonitoredUserMutedStateChange call notification with:
       """
-      {"monitoredUserMuted": true, "capabilities": ["UnmuteMonitoredUser"]}
+      {"monitoredUserMuted": true}
       """
-    And that notification does not offer MuteMonitoredUser
+    And that notification does not offer MuteMonitoredUser or UnmuteMonitoredUser
+    When supervisor1 unmutes the monitored user
+    Then supervisor1 receives a MonitoredUserMutedStateChange call notification with:
+      """
+      {"monitoredUserMuted": false}
+      """
 
   @SUP-MUTE-005 @inferred
   Scenario: Unmuting an agent who is not muted is refused

@@ -202,11 +202,13 @@ func (a *api) advance(w http.ResponseWriter, r *http.Request) {
 	ok(w, map[string]any{"now": now, "actions": acted})
 }
 
-// POST /sim/v1/calls {"from": "+14155550100", "to": "7000"}
+// POST /sim/v1/calls {"from": "+14155550100", "to": "7000", "userData": {"segment": "gold"}}; userData is
+// optional and attached to the new call.
 func (a *api) inbound(w http.ResponseWriter, r *http.Request) {
 	var body struct {
-		From string `json:"from"`
-		To   string `json:"to"`
+		From     string         `json:"from"`
+		To       string         `json:"to"`
+		UserData voice.UserData `json:"userData"`
 	}
 	if err := decode(w, r, &body); err != nil {
 		restapi.WriteError(w, err)
@@ -216,7 +218,7 @@ func (a *api) inbound(w http.ResponseWriter, r *http.Request) {
 	ticket, err := a.cfg.Engine.Change(r.Context(), func(st *voice.State, now time.Time) ([]voice.Notification, error) {
 		var notes []voice.Notification
 		var err error
-		id, notes, err = st.Inbound(now, body.From, body.To)
+		id, notes, err = st.InboundWith(now, voice.InboundCall{From: body.From, To: body.To, UserData: body.UserData})
 		return notes, err
 	})
 	if err != nil {

@@ -35,6 +35,17 @@ var _ = Describe("Calls from outside", func() {
 	var r *rig
 	BeforeEach(func() { r = startDefault() })
 
+	It("attaches the userData given to the new call, and refuses data that is not an object of values", func() {
+		rep := r.post(callsURL, map[string]any{"from": "+14155550100", "to": "5001", "userData": map[string]any{"segment": "gold"}})
+		Expect(rep).To(succeed())
+		Expect(r.as("agent1").calls()[0]).To(HaveKeyWithValue("userData", map[string]any{"segment": "gold"}))
+		Expect(r.post(callsURL, map[string]any{"from": "+14155550100", "to": "5002", "userData": "gold"})).
+			NotTo(succeed())
+		Expect(r.post(callsURL, map[string]any{"from": "+14155550100", "to": "5002", "userData": map[string]any{"vip": true}})).
+			NotTo(succeed())
+		Expect(r.as("agent2").calls()).To(BeEmpty())
+	})
+
 	It("rings the agent whose DN is called, and the caller's hang-up ends the answered call", func() {
 		rep := r.post(callsURL, map[string]any{"from": "+14155550100", "to": "5001"})
 		Expect(rep).To(succeed())

@@ -113,9 +113,9 @@ var _ = Describe("Routes", func() {
 				"telephonyNetwork":    "Private",
 				"doNotDisturb":        "Off",
 				"voiceEnvironmentUri": "http://127.0.0.1:8080/api/v2/voice-environments/370ef5e6-9e3c-4d91-9588-7f4dfe67e011",
-				"capabilities":        []any{"DoNotDisturbOn"},
+				"capabilities":        []any{"DoNotDisturbOn", "ForwardCallsOn"},
 			}))
-			Expect(sup1.device()["capabilities"]).To(Equal([]any{"DoNotDisturbOn", "ListenIn", "Coach", "BargeIn"}))
+			Expect(sup1.device()["capabilities"]).To(ConsistOf("DoNotDisturbOn", "ForwardCallsOn", "ListenIn", "Coach", "BargeIn"))
 		})
 
 		It("keeps only the named members with a field list", func() {
@@ -229,7 +229,7 @@ var _ = Describe("Routes", func() {
 			Expect(agent1.deviceOp(op{"operationName": "DoNotDisturbOn"})).To(succeed())
 			d := agent1.device()
 			Expect(d).To(HaveKeyWithValue("doNotDisturb", "On"))
-			Expect(d).To(HaveKeyWithValue("capabilities", []any{"DoNotDisturbOff"}))
+			Expect(d).To(HaveKeyWithValue("capabilities", ConsistOf("DoNotDisturbOff", "ForwardCallsOn")))
 
 			Expect(agent1.deviceOp(op{"operationName": "DoNotDisturbOff"})).To(succeed())
 			Expect(agent1.device()).To(HaveKeyWithValue("doNotDisturb", "Off"))

@@ -322,23 +322,34 @@ func DecodeOperation(data []byte) (voice.Request, error) {
 		}
 		return nil
 	}
+	var opName string
 	for _, f := range []struct {
 		name string
 		out  *string
 	}{
-		{"operationName", &req.Operation},
+		{"operationName", &opName},
 		{"targetDeviceUri", &req.TargetDeviceURI},
 		{"supervisorMonitoringScope", &req.Scope},
 		{"supervisorMonitoringMode", &req.Mode},
 		{"phoneNumber", &req.PhoneNumber},
 		{"consultCallUri", &req.ConsultCallURI},
+		{"key", &req.Key},
+		{"digits", &req.Digits},
+		{"participant", &req.Participant},
+		{"otherCallUri", &req.OtherCallURI},
 	} {
 		if err := str(f.name, f.out); err != nil {
 			return voice.Request{}, err
 		}
 	}
-	if req.Operation == "" {
+	if opName == "" {
 		return voice.Request{}, &APIError{Code: StatusMissingParameter, Message: "operationName is required"}
+	}
+	req.Operation = voice.Operation(opName)
+	if raw, ok := members["userData"]; ok && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &req.UserData); err != nil {
+			return voice.Request{}, &APIError{Code: StatusInvalidValue, Message: `parameter "userData" must be of type object`}
+		}
 	}
 	if raw, ok := members["channels"]; ok && string(raw) != "null" {
 		if json.Unmarshal(raw, &req.Channels) != nil {

@@ -48,12 +48,12 @@ func newAgent(d *Director, u fixtures.User, b *fixtures.AgentBehaviour) *agent {
 func (a *agent) busy() bool { return len(a.calls) > 0 || len(a.consults) > 0 }
 
 // op performs an operation on one of the agent's calls.
-func (a *agent) op(st *voice.State, at time.Time, callID, op, dest string) error {
+func (a *agent) op(st *voice.State, at time.Time, callID string, op voice.Operation, dest string) error {
 	return a.d.apply(st, at, a.user, voice.Request{Resource: voice.ResCall, ResourceID: callID, Operation: op,
 		Destination: dest})
 }
 
-func (a *agent) channel(st *voice.State, at time.Time, op string) error {
+func (a *agent) channel(st *voice.State, at time.Time, op voice.Operation) error {
 	return a.d.apply(st, at, a.user, voice.Request{Resource: voice.ResChannel, ResourceID: "voice", Operation: op})
 }
 
@@ -130,6 +130,17 @@ func (a *agent) startTalk(now time.Time, c voice.Call) {
 	a.calls[c.ID] = t
 	a.d.log.Info("call answered", "t", a.d.since(now), "agent", a.user.UserName, "call", c.ID,
 		"participants", c.ParticipantNumbers())
+	if a.beh.DTMF != "" {
+		a.d.at(now, func(st *voice.State, at time.Time) {
+			_ = a.d.apply(st, at, a.user, voice.Request{Resource: voice.ResCall, ResourceID: c.ID,
+				Operation: voice.OpSendDtmf, Digits: a.beh.DTMF})
+		})
+	}
+	if a.beh.Record {
+		a.d.at(now, func(st *voice.State, at time.Time) {
+			_ = a.op(st, at, c.ID, voice.OpStartCallRecording, "")
+		})
+	}
 	draw := a.d.uniform()
 	for _, rule := range a.beh.Transfers {
 		if draw < rule.Probability {

@@ -1,8 +1,12 @@
 package script
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
+	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/coachsim/coachsim/fixtures"
@@ -11,10 +15,11 @@ import (
 
 // generator places the calls of one fixtures.CallGenerator.
 type generator struct {
-	d      *Director
-	name   string
-	spec   *fixtures.CallGenerator
-	placed int
+	d       *Director
+	name    string
+	spec    *fixtures.CallGenerator
+	placed  int
+	arrived int // calls that arrived so far: the {n} of user-data values
 }
 
 func newGenerator(d *Director, i int, spec *fixtures.CallGenerator) *generator {
@@ -63,15 +68,17 @@ func (g *generator) arrive(st *voice.State, at time.Time) {
 		}
 	}
 	from := g.spec.From[g.d.rng.IntN(len(g.spec.From))]
+	g.arrived++
+	data := g.userData()
 	var (
 		callID string
 		err    error
 	)
 	if customer, ok := g.d.users[from]; ok {
-		callID, err = g.dial(st, at, customer)
+		callID, err = g.dial(st, at, customer, data)
 	} else {
 		var notes []voice.Notification
-		callID, notes, err = st.Inbound(at, from, g.spec.To)
+		callID, notes, err = st.InboundWith(at, voice.InboundCall{From: from, To: g.spec.To, UserData: data})
 		if err == nil {
 			g.d.emit(at, notes)
 		}
@@ -86,11 +93,37 @@ func (g *generator) arrive(st *voice.State, at time.Time) {
 	}
 }
 
+// userData draws the data of the call that just arrived: per key (in sorted order, so that the draws are
+// the same in every run) one of its values, {n} replaced by the call's number. Nil without userData; a key
+// with one value draws nothing, so adding fixed data does not change the rest of a trace.
+func (g *generator) userData() voice.UserData {
+	if len(g.spec.UserData) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(g.spec.UserData))
+	for k := range g.spec.UserData {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	data := voice.UserData{}
+	for _, k := range keys {
+		vals := g.spec.UserData[k]
+		v := vals[0]
+		if len(vals) > 1 {
+			v = vals[g.d.rng.IntN(len(vals))]
+		}
+		v = strings.ReplaceAll(v, fixtures.UserDataCallNumber, strconv.Itoa(g.arrived))
+		raw, _ := json.Marshal(v)
+		data[k] = raw
+	}
+	return data
+}
+
 // dial places a call from a customer's own device and returns its id.
-func (g *generator) dial(st *voice.State, at time.Time, customer fixtures.User) (string, error) {
+func (g *generator) dial(st *voice.State, at time.Time, customer fixtures.User, data voice.UserData) (string, error) {
 	before := len(g.d.out)
 	err := g.d.apply(st, at, customer, voice.Request{Resource: voice.ResDeviceCalls, ResourceID: customer.Device.ID,
-		Operation: voice.OpDial, Destination: g.spec.To})
+		Operation: voice.OpDial, Destination: g.spec.To, UserData: data})
 	if err != nil {
 		return "", err
 	}

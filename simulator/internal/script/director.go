@@ -202,7 +202,7 @@ func (d *Director) supervise(s fixtures.StandingSupervision) func(*voice.State, 
 	return func(st *voice.State, at time.Time) {
 		sup, agent := d.users[s.Supervisor], d.users[s.Agent]
 		err := d.apply(st, at, sup, voice.Request{Resource: voice.ResDevice, ResourceID: sup.Device.ID,
-			Operation: s.Monitor, TargetDeviceURI: st.BaseURL() + "/api/v2/devices/" + agent.Device.ID,
+			Operation: voice.Operation(s.Monitor), TargetDeviceURI: st.BaseURL() + "/api/v2/devices/" + agent.Device.ID,
 			Scope: s.Scope, Mode: s.Mode})
 		if err != nil {
 			d.log.Warn("standing supervision refused", "supervisor", s.Supervisor, "agent", s.Agent, "error", err)

@@ -298,14 +298,14 @@ var _ = Describe("A scripted environment", func() {
 				Expect(calls).To(HaveLen(1))
 				Expect(calls[0].State).To(Equal("Established"))
 				Expect(calls[0].SupervisorListeningIn).To(BeFalse())
-				Expect(calls[0].ParticipantNumbers()).To(Equal([]string{ext}))
+				Expect(calls[0].ParticipantNumbers()).To(Equal([]string{ext[2:]})) // listed in national form
 			})
 			It(fmt.Sprintf("Call scope, %s: the supervisor continues with agent2 and coaches it", kind), func() {
 				p := transferring(kind, "Call")
 				Expect(p.count("supervisor1", state("Released"))).To(BeZero())
 				sup := p.st.UserCalls(p.env.Users[4].ID, p.now) // supervisor1
 				Expect(sup).To(HaveLen(1))
-				Expect(sup[0].ParticipantNumbers()).To(Equal([]string{ext, "5002"}))
+				Expect(sup[0].ParticipantNumbers()).To(Equal([]string{ext[2:], "5002"}))
 				calls := p.st.UserCalls(p.env.Users[2].ID, p.now) // agent2
 				Expect(calls[0].SupervisorListeningIn).To(BeTrue())
 				Expect(calls[0].ParticipantNumbers()).To(ContainElement("5005"))

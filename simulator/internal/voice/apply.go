@@ -25,9 +25,14 @@ type Request struct {
 	UserID     string
 	Resource   Resource
 	ResourceID string // device id, call id or channel name
-	Operation  string
+	Operation  Operation
 
-	Destination     string // destination.phoneNumber (or a plain string destination)
+	Destination     string   // destination.phoneNumber (or a plain string destination)
+	UserData        UserData // userData (Dial, transfers, the user-data operations); nil when absent
+	Key             string   // key (DeleteUserDataPair)
+	Digits          string   // digits (SendDtmf)
+	Participant     string   // participant (RemoveParticipantFromConference)
+	OtherCallURI    string   // otherCallUri (SwapCalls)
 	TargetDeviceURI string
 	Scope           string // supervisorMonitoringScope as sent
 	Mode            string // supervisorMonitoringMode as sent
@@ -93,7 +98,7 @@ func (s *State) settle() {
 	s.route()
 }
 
-func (s *State) myDevice(u *user, id, op string) (*device, error) {
+func (s *State) myDevice(u *user, id string, op Operation) (*device, error) {
 	d := s.deviceByID[id]
 	if d == nil || d.user != u {
 		return nil, opErr(ErrNotFound, op, "device "+id, "", "device %q is not a device of user %s", id, u.name)
@@ -162,16 +167,45 @@ func (s *State) deviceOp(u *user, r Request) error {
 		return s.cancelSubscription(d, r)
 	}
 	if !contains(s.deviceCapabilities(d), r.Operation) {
-		return opErr(ErrInvalidState, r.Operation, "device "+d.dn, dndState(d), "operation not in the device's capabilities %v", s.deviceCapabilities(d))
+		return opErr(ErrInvalidState, r.Operation, "device "+d.dn, deviceStateName(d), "operation not in the device's capabilities %v", s.deviceCapabilities(d))
 	}
 	switch r.Operation {
 	case OpDoNotDisturbOn:
 		d.dnd = true
 	case OpDoNotDisturbOff:
 		d.dnd = false
+	case OpForwardCallsOn:
+		if err := s.checkForwardTo(d, r); err != nil {
+			return err
+		}
+		d.forwardTo = r.Destination
+	case OpForwardCallsOff:
+		d.forwardTo = ""
 	}
 	s.emitDevice(d)
 	return nil
+}
+
+// checkForwardTo validates ForwardCallsOn's destination (behaviour.md §12.6).
+func (s *State) checkForwardTo(d *device, r Request) error {
+	switch {
+	case r.Destination == "":
+		return opErr(ErrMissingParameter, r.Operation, "device "+d.dn, "", "destination is required")
+	case !fixtures.IsPhoneNumber(r.Destination):
+		return opErr(ErrInvalidValue, r.Operation, "device "+d.dn, "", "destination %q must be digits, optionally after a leading +", r.Destination)
+	case r.Destination == d.dn:
+		return opErr(ErrInvalidValue, r.Operation, "device "+d.dn, "", "a device cannot forward its calls to itself")
+	}
+	return nil
+}
+
+// deviceStateName names a device's DND and forwarding state in errors.
+func deviceStateName(d *device) string {
+	st := dndState(d)
+	if d.forwardTo != "" {
+		st += ", ForwardCallsOn"
+	}
+	return st
 }
 
 func dndState(d *device) string {

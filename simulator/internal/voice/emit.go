@@ -4,6 +4,9 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/coachsim/coachsim/fixtures"
 )
 
 // This file builds the per-user views of devices and calls and turns view changes into notifications.
@@ -36,6 +39,7 @@ func (s *State) deviceView(d *device) Device {
 	if d.dnd {
 		v.DoNotDisturb = "On"
 	}
+	v.ForwardTo = d.forwardTo
 	if sub := d.sub; sub != nil {
 		ms := &MonitoringState{State: sub.kind, Mode: sub.mode, Scope: sub.scope}
 		if sub.target != nil {
@@ -46,26 +50,13 @@ func (s *State) deviceView(d *device) Device {
 	return v
 }
 
-func (s *State) deviceCapabilities(d *device) []string {
-	caps := []string{OpDoNotDisturbOn}
-	if d.dnd {
-		caps[0] = OpDoNotDisturbOff
-	}
-	if d.user.features[fixturesSupervision] {
-		caps = append(caps, OpListenIn, OpCoach, OpBargeIn)
-		if d.sub != nil {
-			caps = append(caps, OpCancelSupervisorMonitoring)
-		}
-	}
-	return caps
-}
-
 // emitDevice sends the device's full resource to its user.
 func (s *State) emitDevice(d *device) {
 	s.out = append(s.out, Notification{
 		UserID:  d.user.id,
 		Channel: ChannelDevices,
-		Data:    DeviceStateChange{MessageType: MessageDeviceStateChange, Devices: []Device{s.deviceView(d)}},
+		Data: DeviceStateChange{MessageType: MessageDeviceStateChange, Devices: []Device{s.deviceView(d)},
+			Metrics: s.metrics()},
 	})
 }
 
@@ -73,6 +64,9 @@ func (s *State) emitDevice(d *device) {
 func visibleTo(q, p *party) bool {
 	if q == p || !q.state.active() {
 		return false
+	}
+	if q.listed && p.sup == nil && q.sup == nil {
+		return true // the destination of a transfer completed while it rings (behaviour.md §12.5)
 	}
 	if q.sup != nil {
 		if p.sup != nil || q.state != Established {
@@ -101,21 +95,23 @@ func (c *call) monitoringLeg(p *party) *party {
 func (s *State) callView(p *party) Call {
 	c := p.call
 	v := Call{
-		ID:           c.id,
-		State:        p.state.String(),
-		CallUUID:     c.id,
-		ConnID:       c.connID,
-		DeviceURI:    s.deviceURI(p.dev),
-		Participants: []Participant{},
-		ANI:          c.ani,
-		DNIS:         c.dnis,
-		CallType:     c.typ,
-		Capabilities: s.callCapabilities(p),
-		Duration:     "0",
-		Mute:         "Off",
-		Monitoring:   p.sup != nil,
-		URI:          s.callURI(c),
-		Path:         "/calls/" + c.id,
+		ID:             c.id,
+		State:          p.state.String(),
+		CallUUID:       c.id,
+		ConnID:         c.connID,
+		DeviceURI:      s.deviceURI(p.dev),
+		Participants:   []Participant{},
+		ANI:            c.ani,
+		DNIS:           c.dnis,
+		CallType:       c.typ,
+		Capabilities:   s.callCapabilities(p),
+		UserData:       c.data.clone(),
+		Duration:       strconv.Itoa(int(s.now.Sub(p.appeared) / time.Second)),
+		Mute:           "Off",
+		Monitoring:     p.sup != nil,
+		RecordingState: string(p.rec),
+		URI:            s.callURI(c),
+		Path:           "/calls/" + c.id,
 	}
 	for _, q := range c.parties {
 		if visibleTo(q, p) {
@@ -124,9 +120,6 @@ func (s *State) callView(p *party) Call {
 	}
 	if len(v.Participants) == 0 && p.state == Dialing {
 		v.Participants = append(v.Participants, participant(c.dnis))
-	}
-	if p.state != Released && !p.established.IsZero() {
-		v.Duration = strconv.Itoa(int(s.now.Sub(p.established).Seconds()))
 	}
 	if p.sup != nil {
 		if p.sup.live == ListenIn {
@@ -144,90 +137,40 @@ func (s *State) callView(p *party) Call {
 	return v
 }
 
-// participant lists a party by number. [S] Only numbers in international form (a leading +, as external
-// callers have) fill e164Number; internal DNs leave it empty, as the documented samples do.
+// participant lists a party by number (behaviour.md §12.8): a number of 10 digits, 11 digits starting with 1,
+// or +1 and 10 digits is North American, with its E.164 form, its national format and its country; every
+// other number, a DN of the environment included, is listed as it is, with an empty e164Number.
 func participant(number string) Participant {
-	p := Participant{FormattedPhoneNumber: number, PhoneNumber: number, Digits: number}
-	if strings.HasPrefix(number, "+") {
-		p.E164Number = number
-		p.Digits = number[1:]
+	if nanp, ok := northAmerican(number); ok {
+		return Participant{
+			E164Number:           "+1" + nanp,
+			FormattedPhoneNumber: "(" + nanp[:3] + ") " + nanp[3:6] + "-" + nanp[6:],
+			PhoneNumber:          nanp,
+			Digits:               nanp,
+			Country:              &Country{Name: "United States", Code: "US", CallingCode: "1"},
+		}
 	}
-	return p
+	return Participant{FormattedPhoneNumber: number, PhoneNumber: number, Digits: number}
 }
 
-// callCapabilities derives the operations valid on p's leg from state (behaviour.md §8: anything else is
-// refused with statusCode 2).
-func (s *State) callCapabilities(p *party) []string {
-	c := p.call
-	if p.sup != nil {
-		switch p.state {
-		case Ringing:
-			return []string{OpAnswer, OpHangup}
-		case Established:
-			caps := []string{OpHangup}
-			if p.sup.monitored != nil {
-				if p.sup.muted {
-					caps = append(caps, OpUnmuteMonitoredUser)
-				} else {
-					caps = append(caps, OpMuteMonitoredUser)
-				}
-			}
-			if p.sup.live != BargeIn {
-				caps = append(caps, OpSwitchToBargeIn)
-			}
-			if p.sup.live != ListenIn {
-				caps = append(caps, OpSwitchToListenIn)
-			}
-			return caps
-		}
-		return []string{}
+// northAmerican returns the ten national digits of a North American number.
+func northAmerican(number string) (string, bool) {
+	if !fixtures.IsPhoneNumber(number) {
+		return "", false
 	}
-	switch p.state {
-	case Dialing:
-		return []string{OpHangup}
-	case Ringing:
-		return []string{OpAnswer, OpHangup}
-	case Established:
-		if c.parent != nil { // a consult call
-			if p.origin && c.partyOfTarget() != nil {
-				return []string{OpHangup, completeOp(c.parent)}
-			}
-			return []string{OpHangup}
+	digits := strings.TrimPrefix(number, "+")
+	switch {
+	case strings.HasPrefix(number, "+"):
+		if len(digits) != 11 || digits[0] != '1' {
+			return "", false
 		}
-		if c.otherMember(p) == nil {
-			return []string{OpHangup, OpHold}
-		}
-		return []string{OpHangup, OpHold, OpSingleStepTransfer, OpInitiateTransfer, OpInitiateConference}
-	case Held:
-		if c.consult != nil {
-			if c.consult.partyOfTarget() != nil {
-				return []string{OpHangup, completeOp(c)}
-			}
-			return []string{OpHangup}
-		}
-		if c.parent == nil && c.otherMember(p) != nil { // a held call can be transferred (GWS Hold sample)
-			return []string{OpHangup, OpRetrieve, OpSingleStepTransfer, OpInitiateTransfer, OpInitiateConference}
-		}
-		return []string{OpHangup, OpRetrieve}
+		return digits[1:], true
+	case len(digits) == 11 && digits[0] == '1':
+		return digits[1:], true
+	case len(digits) == 10:
+		return digits, true
 	}
-	return []string{}
-}
-
-// partyOfTarget returns the consult call's established target leg.
-func (c *call) partyOfTarget() *party {
-	for _, p := range c.parties {
-		if !p.origin && p.state == Established && p.sup == nil {
-			return p
-		}
-	}
-	return nil
-}
-
-func completeOp(original *call) string {
-	if original.conference {
-		return OpCompleteConference
-	}
-	return OpCompleteTransfer
+	return "", false
 }
 
 // touch emits p's call view if it changed since p's user last saw it. kind forces a notificationType ("" to
@@ -257,14 +200,35 @@ func (s *State) touch(p *party, kind string) {
 	s.out = append(s.out, Notification{
 		UserID:  p.dev.user.id,
 		Channel: ChannelCalls,
-		Data: CallStateChange{
-			MessageType:      MessageCallStateChange,
-			NotificationType: kind,
-			Call:             v,
-			PhoneNumber:      p.dev.dn,
-			Extensions:       map[string]int{"BusinessCall": 0},
-		},
+		Data:    s.callMessage(p, kind, v),
 	})
+}
+
+// callMessage wraps a call view for p's user: extensions on every notification but AttachedDataChanged
+// (behaviour.md §12.8), metrics on all.
+func (s *State) callMessage(p *party, kind string, v Call) CallStateChange {
+	m := CallStateChange{MessageType: MessageCallStateChange, NotificationType: kind, Call: v, PhoneNumber: p.dev.dn,
+		Metrics: s.metrics()}
+	if kind != NotifyAttachedDataChanged {
+		m.Extensions = map[string]any{"BusinessCall": 0}
+	}
+	return m
+}
+
+// emitCall sends p's call view to its user whether or not it changed (DtmfSent, AttachedDataChanged: each
+// request is one notification).
+func (s *State) emitCall(p *party, kind string) {
+	if p.dev == nil || !p.state.active() {
+		return
+	}
+	v := s.callView(p)
+	p.last = &v
+	s.out = append(s.out, Notification{UserID: p.dev.user.id, Channel: ChannelCalls, Data: s.callMessage(p, kind, v)})
+}
+
+// metrics is the metrics member of a notification produced now. [S] Processing times are 0.
+func (s *State) metrics() *Metrics {
+	return &Metrics{EventProcessing: EventProcessing{ServerGenerationTimestamp: s.now.UnixMilli()}}
 }
 
 // sameView compares two views, ignoring the running duration.

@@ -50,6 +50,6 @@ func (e *OpError) Error() string {
 
 func (e *OpError) Unwrap() error { return e.Err }
 
-func opErr(sentinel error, op, resource, from, format string, args ...any) *OpError {
-	return &OpError{Op: op, Resource: resource, From: from, Detail: fmt.Sprintf(format, args...), Err: sentinel}
+func opErr(sentinel error, op Operation, resource, from, format string, args ...any) *OpError {
+	return &OpError{Op: string(op), Resource: resource, From: from, Detail: fmt.Sprintf(format, args...), Err: sentinel}
 }

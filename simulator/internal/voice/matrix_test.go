@@ -40,20 +40,8 @@ func (l legs) inAgentView() string { return when(l.kind != voice.ListenIn, dS) }
 // inCustomerView: S is in the customer's participants (BargeIn only).
 func (l legs) inCustomerView() string { return when(l.kind == voice.BargeIn, dS) }
 
-// supervisorCaps are the capabilities of S's Established call while it monitors an agent.
-func (l legs) supervisorCaps(monitoring bool) []string {
-	caps := []string{voice.OpHangup}
-	if monitoring {
-		caps = append(caps, voice.OpMuteMonitoredUser)
-	}
-	if l.kind != voice.BargeIn {
-		caps = append(caps, voice.OpSwitchToBargeIn)
-	}
-	if l.kind != voice.ListenIn {
-		caps = append(caps, voice.OpSwitchToListenIn)
-	}
-	return caps
-}
+// supervisorCaps are the capabilities of S's Established call (the documented monitoring set).
+func (l legs) supervisorCaps() []voice.Operation { return docMonitoring(l.kind) }
 
 // sup is a notification on S's supervision call.
 func (l legs) sup(x want) want { return x.supervising().muteIf(l.listen()) }
@@ -81,8 +69,8 @@ func superviseAnsweredCall(w *world, l legs, supervised bool) string {
 		nA: {sc("Established", dC).on(id), agentJoin.on(id)},
 		nC: custSees,
 		nS: {
-			l.sup(sc("Ringing", dC, dA).on(id).typ(voice.CallInternal)).withCaps(voice.OpAnswer, voice.OpHangup),
-			l.sup(sc("Established", dC, dA).on(id)).withCaps(l.supervisorCaps(true)...),
+			l.sup(sc("Ringing", dC, dA).on(id).typ(voice.CallInternal)).withCaps(docSupervisorRinging...),
+			l.sup(sc("Established", dC, dA).on(id)).withCaps(l.supervisorCaps()...),
 		},
 	})
 	sv := w.callOf(nS)
@@ -161,13 +149,13 @@ var _ = Describe("Supervision matrix (behaviour.md §3–§7)", func() {
 						nA: {sc("Released", ps(dC, l.inAgentView())...)},
 						nC: {pu("Established", ps(l.inCustomerView())...)},
 						nB: {sc("Ringing", ps(dC, l.inCustomerView())...).on(id)},
-						nS: {l.sup(pu("Established", dC)).withCaps(l.supervisorCaps(false)...)},
+						nS: {l.sup(pu("Established", dC)).withCaps(l.supervisorCaps()...)},
 					})
 					w.answer(nB)
 					w.expectAll(heard{
 						nB: {sc("Established", ps(dC, l.inAgentView())...).listenedIn()},
 						nC: {pu("Established", ps(l.inCustomerView(), dB)...)},
-						nS: {l.sup(pu("Established", dC, dB)).withCaps(l.supervisorCaps(true)...)},
+						nS: {l.sup(pu("Established", dC, dB)).withCaps(l.supervisorCaps()...)},
 					})
 				}
 				endTransferredCall(w, l, scope, mode)
@@ -177,7 +165,7 @@ var _ = Describe("Supervision matrix (behaviour.md §3–§7)", func() {
 				consult := w.callOf(nB).ID
 				w.expectAll(heard{ // consultation legs are never supervised: S stays on the held original
 					nA: {
-						sc("Held", ps(dC, l.inAgentView())...).listenedIn().on(id).withCaps(voice.OpHangup),
+						sc("Held", ps(dC, l.inAgentView())...).listenedIn().on(id).withCaps(docHeldAfterTransfer...),
 						sc("Dialing", dB).on(consult).typ(voice.CallConsult),
 					},
 					nB: {sc("Ringing", dA).on(consult).typ(voice.CallConsult)},
@@ -185,10 +173,7 @@ var _ = Describe("Supervision matrix (behaviour.md §3–§7)", func() {
 				w.answer(nB)
 				w.expectAll(heard{
 					nB: {sc("Established", dA).on(consult)},
-					nA: {
-						sc("Established", dB).on(consult).withCaps(voice.OpHangup, voice.OpCompleteTransfer),
-						sc("Held", ps(dC, l.inAgentView())...).listenedIn().on(id).withCaps(voice.OpHangup, voice.OpCompleteTransfer),
-					},
+					nA: {sc("Established", dB).on(consult).withCaps(docPairEstablished...)}, // the held original is unchanged
 				})
 				w.opOn(nA, id, voice.OpCompleteTransfer)
 				if agentScope {
@@ -203,8 +188,8 @@ var _ = Describe("Supervision matrix (behaviour.md §3–§7)", func() {
 					w.expectAll(heard{
 						nA: {sc("Released", ps(dC, l.inAgentView())...).on(id), sc("Released", dB).on(consult)},
 						nS: {
-							l.sup(pu("Established", dC)).withCaps(l.supervisorCaps(false)...),
-							l.sup(pu("Established", dC, dB)).withCaps(l.supervisorCaps(true)...),
+							l.sup(pu("Established", dC)).withCaps(l.supervisorCaps()...),
+							l.sup(pu("Established", dC, dB)).withCaps(l.supervisorCaps()...),
 						},
 						nB: {sc("Released").on(consult), sc("Established", ps(dC, l.inAgentView())...).listenedIn().on(id)},
 						nC: {pu("Established", ps(l.inCustomerView(), dB)...)},

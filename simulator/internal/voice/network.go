@@ -15,7 +15,21 @@ import (
 // the new call's id and the notifications it causes, or an *OpError and no change. A call to a device in
 // DoNotDisturb ends at once ([S] as for Dial: released for the caller, who has nobody to tell).
 func (s *State) Inbound(now time.Time, from, to string) (string, []Notification, error) {
+	return s.InboundWith(now, InboundCall{From: from, To: to})
+}
+
+// InboundCall is a call from outside the environment: the external number From dials the DN or routing point
+// To, with optional attached data (a script's customer segment, say).
+type InboundCall struct {
+	From, To string
+	UserData UserData
+}
+
+// InboundWith places a call from outside, as Inbound does, with the call's attached data. A call to a
+// forwarding device rings its forwardTo number (behaviour.md §12.6).
+func (s *State) InboundWith(now time.Time, in InboundCall) (string, []Notification, error) {
 	const op = "InboundCall"
+	from, to := in.From, in.To
 	switch {
 	case from == "":
 		return "", nil, opErr(ErrMissingParameter, op, "network", "", "from is required")
@@ -28,25 +42,35 @@ func (s *State) Inbound(now time.Time, from, to string) (string, []Notification,
 	case to == "":
 		return "", nil, opErr(ErrMissingParameter, op, "network", "", "to is required")
 	}
-	rp := s.rpByDN[to]
-	dest := s.deviceByDN[to]
-	if rp == nil && dest == nil {
+	if s.rpByDN[to] == nil && s.deviceByDN[to] == nil {
 		return "", nil, opErr(ErrNotFound, op, "network", "", "to %q is neither a device DN nor a routing point", to)
+	}
+	var data UserData
+	if len(in.UserData) > 0 {
+		var err error
+		if data, err = checkUserData(op, "network", in.UserData); err != nil {
+			return "", nil, err
+		}
 	}
 	s.now = now
 	s.out = nil
+	rp := s.rpByDN[s.forwarded(to)]
+	dest := s.deviceByDN[s.forwarded(to)]
 	c := s.newCall(CallInbound, to)
 	c.ani = from
-	c.parties = append(c.parties, &party{call: c, number: from, state: Dialing, origin: true})
+	c.data = data
+	caller := s.newParty(c, nil, from, Dialing)
+	caller.origin = true
+	c.parties = append(c.parties, caller)
 	switch {
 	case rp != nil:
 		c.queuedAt, c.viaRP = rp, rp
 		rp.queue = append(rp.queue, c)
-	case dest.dnd:
-		s.release(c.parties[0], "")
+	case dest == nil || dest.dnd: // forwarded to an unknown number, or DND: released for the caller
+		s.release(caller, "")
 		s.prune(c)
 	default:
-		c.parties = append(c.parties, &party{call: c, dev: dest, number: dest.dn, state: Ringing})
+		c.parties = append(c.parties, s.newParty(c, dest, dest.dn, Ringing))
 		s.touchCall(c, nil)
 	}
 	return c.id, s.finish(), nil
@@ -72,7 +96,7 @@ func (s *State) Disconnect(now time.Time, callID string) ([]Notification, error)
 	s.now = now
 	s.out = nil
 	s.release(caller, "")
-	s.afterMemberLeft(c, caller)
+	s.afterMemberLeft(c, caller, nil)
 	s.prune(c)
 	return s.finish(), nil
 }

@@ -9,7 +9,10 @@ import (
 	"github.com/coachsim/coachsim/simulator/internal/voice"
 )
 
-const ext = "+14155550100" // an external caller
+const (
+	ext    = "+14155550100" // an external caller
+	extNat = "4155550100"   // how participants list it (behaviour.md §12.8)
+)
 
 // inbound places a call from outside and records its notifications.
 func (w *world) inbound(from, to string) string {
@@ -36,17 +39,18 @@ var _ = Describe("Calls from outside the environment", func() {
 	It("ring a device as an Inbound call whose ani and participant are the external number", func() {
 		w := newWorld()
 		id := w.inbound(ext, dA)
-		w.expectAll(heard{nA: {sc("Ringing", ext).typ(voice.CallInbound).on(id)}})
+		w.expectAll(heard{nA: {sc("Ringing", extNat).typ(voice.CallInbound).on(id)}})
 		c := w.callOf(nA)
 		Expect(c.ANI).To(Equal(ext))
 		Expect(c.DNIS).To(Equal(dA))
 		Expect(c.Participants[0].E164Number).To(Equal(ext))
-		Expect(c.Participants[0].Digits).To(Equal(ext[1:]))
+		Expect(c.Participants[0].Digits).To(Equal(extNat))
+		Expect(c.Participants[0].FormattedPhoneNumber).To(Equal("(415) 555-0100"))
+		Expect(c.Participants[0].Country).To(Equal(&voice.Country{Name: "United States", Code: "US", CallingCode: "1"}))
 
 		w.advance(3 * time.Second)
 		w.answer(nA)
-		w.expectAll(heard{nA: {sc("Established", ext).withCaps(voice.OpHangup, voice.OpHold,
-			voice.OpSingleStepTransfer, voice.OpInitiateTransfer, voice.OpInitiateConference)}})
+		w.expectAll(heard{nA: {sc("Established", extNat).withCaps(docEstablished...)}})
 		state, ok := w.st.OriginState(id)
 		Expect(ok).To(BeTrue())
 		Expect(state).To(Equal(voice.Established))
@@ -62,7 +66,7 @@ var _ = Describe("Calls from outside the environment", func() {
 		Expect(w.st.Snapshot(w.now).RoutingPoints[0].Queue).To(Equal([]string{id}))
 
 		w.login(nB)
-		w.expectAll(heard{nB: {dev(), dev().agent("Ready"), sc("Ringing", ext).on(id)}})
+		w.expectAll(heard{nB: {dev(), dev().agent("Ready"), sc("Ringing", extNat).on(id)}})
 		Expect(w.st.Snapshot(w.now).RoutingPoints[0].Queue).To(BeEmpty())
 	})
 
@@ -121,7 +125,7 @@ var _ = Describe("Calls from outside the environment", func() {
 			w.supervise(nS, voice.Coach, nA, voice.ScopeAgent, voice.ModeNextCall)
 			id := w.inbound(ext, dA)
 			w.answer(nA)
-			Expect(w.callOf(nS).ParticipantNumbers()).To(Equal([]string{ext, dA}))
+			Expect(w.callOf(nS).ParticipantNumbers()).To(Equal([]string{extNat, dA}))
 			w.drain()
 			w.disconnect(id)
 			w.expectAll(heard{
@@ -158,7 +162,7 @@ var _ = Describe("AfterCallWork", func() {
 		id := w.inbound(ext, dRP)
 		w.expectQuiet()
 		w.do(nA, channelReq(voice.OpReady))
-		w.expectAll(heard{nA: {dev().agent("Ready"), sc("Ringing", ext).on(id)}})
+		w.expectAll(heard{nA: {dev().agent("Ready"), sc("Ringing", extNat).on(id)}})
 		Expect(w.deviceOf(nA).UserState.WorkMode).To(BeEmpty())
 	})
 

@@ -36,8 +36,8 @@ var _ = Describe("Requests outside any call", func() {
 
 	Describe("devices", func() {
 		It("gives agents DoNotDisturbOn and supervisors the monitoring operations", func() {
-			Expect(w.deviceOf(nA).Capabilities).To(Equal([]string{voice.OpDoNotDisturbOn}))
-			Expect(w.deviceOf(nS).Capabilities).To(Equal([]string{voice.OpDoNotDisturbOn, voice.OpListenIn, voice.OpCoach, voice.OpBargeIn}))
+			Expect(w.deviceOf(nA).Capabilities).To(ConsistOf(docAgentDevice))
+			Expect(w.deviceOf(nS).Capabilities).To(ConsistOf(docSupervisorDevice))
 			d := w.deviceOf(nA)
 			Expect(d.ID).To(Equal(w.deviceID(nA)))
 			Expect(d.PhoneNumber).To(Equal(dA))
@@ -49,23 +49,25 @@ var _ = Describe("Requests outside any call", func() {
 
 		It("switches DoNotDisturb on and off, each only from the other state", func() {
 			w.do(nA, deviceReq(voice.OpDoNotDisturbOn))
-			w.expectAll(heard{nA: {dev().dnd("On").withCaps(voice.OpDoNotDisturbOff)}})
+			w.expectAll(heard{nA: {dev().dnd("On").withCaps(voice.OpDoNotDisturbOff, voice.OpForwardCallsOn)}})
 			oe := w.refuse(nA, deviceReq(voice.OpDoNotDisturbOn), voice.ErrInvalidState)
 			Expect(oe.From).To(Equal("DoNotDisturbOn"))
 
 			w.do(nA, deviceReq(voice.OpDoNotDisturbOff))
-			w.expectAll(heard{nA: {dev().dnd("Off").withCaps(voice.OpDoNotDisturbOn)}})
+			w.expectAll(heard{nA: {dev().dnd("Off").withCaps(docAgentDevice...)}})
 			oe = w.refuse(nA, deviceReq(voice.OpDoNotDisturbOff), voice.ErrInvalidState)
 			Expect(oe.From).To(Equal("DoNotDisturbOff"))
 		})
 
 		It("keeps the supervisor's monitoring capabilities while DoNotDisturb is on", func() {
 			w.do(nS, deviceReq(voice.OpDoNotDisturbOn))
-			w.expectAll(heard{nS: {dev().dnd("On").withCaps(voice.OpDoNotDisturbOff, voice.OpListenIn, voice.OpCoach, voice.OpBargeIn)}})
+			w.expectAll(heard{nS: {dev().dnd("On").withCaps(voice.OpDoNotDisturbOff, voice.OpForwardCallsOn, voice.OpListenIn, voice.OpCoach, voice.OpBargeIn)}})
 		})
 
 		It("refuses an operation the device does not offer", func() {
-			w.refuse(nA, deviceReq("ForwardCallsOn"), voice.ErrInvalidState)
+			w.refuse(nA, deviceReq(voice.OpDoNotDisturbOff), voice.ErrInvalidState)
+			w.refuse(nA, deviceReq(voice.OpForwardCallsOff), voice.ErrInvalidState)
+			w.refuse(nA, deviceReq(voice.OpCancelSupervisorMonitoring), voice.ErrNoPermission)
 			w.refuse(nA, deviceReq(voice.OpHold), voice.ErrInvalidState)
 		})
 
@@ -82,8 +84,8 @@ var _ = Describe("Requests outside any call", func() {
 		It("places an Internal call: the caller is Dialing, the callee Ringing", func() {
 			id := w.dial(nC, dA)
 			w.expectAll(heard{
-				nC: {sc("Dialing", dA).on(id).typ(voice.CallInternal).withCaps(voice.OpHangup)},
-				nA: {sc("Ringing", dC).on(id).typ(voice.CallInternal).withCaps(voice.OpAnswer, voice.OpHangup)},
+				nC: {sc("Dialing", dA).on(id).typ(voice.CallInternal).withCaps(docDialing...)},
+				nA: {sc("Ringing", dC).on(id).typ(voice.CallInternal).withCaps(docRinging...)},
 			})
 			c := w.callOf(nC)
 			Expect(c.DNIS).To(Equal(dA))
@@ -128,7 +130,7 @@ var _ = Describe("Requests outside any call", func() {
 		})
 
 		DescribeTable("refuses a transfer or consultation destination that cannot take the call",
-			func(op, dest string, prepare func(w *world), sentinel error) {
+			func(op voice.Operation, dest string, prepare func(w *world), sentinel error) {
 				ids := talking(w)
 				prepare(w)
 				w.drain()

@@ -11,6 +11,11 @@
 // *OpError wrapping one of the sentinel errors and changes nothing: operations validate everything they need
 // before their first mutation.
 //
+// What every call leg and device offers comes from one table (capabilities.go), which both lists the
+// capabilities and guards the operations. Call control (calls.go, callops.go) calls the supervision hooks of
+// supervision.go (on*) when a call changes; what supervision does then, and the test-only deviations, live
+// there only.
+//
 // Decisions taken here where the GWS documentation and behaviour.md are silent are marked [S] in comments.
 package voice
 
@@ -31,11 +36,12 @@ type Options struct {
 
 // Deviations are deliberate specification violations, for testing the conformance suite only.
 type Deviations struct {
-	AgentScopeKeepsSupervisor bool // Agent scope behaves like Call scope on transfer
-	NextCallNeverExpires      bool // NextCall subscriptions survive their call
-	SwappedDefaults           bool // default scope Agent and mode NextCall instead of Call and AllCalls
-	NoSubscriptionMessage     bool // no DeviceStateChangeMessage after ListenIn/Coach/BargeIn
-	InUseAsForbidden          bool // a second supervisor gets statusCode 3 instead of 19
+	AgentScopeKeepsSupervisor  bool // Agent scope behaves like Call scope on transfer
+	NextCallNeverExpires       bool // NextCall subscriptions survive their call
+	SwappedDefaults            bool // default scope Agent and mode NextCall instead of Call and AllCalls
+	NoSubscriptionMessage      bool // no DeviceStateChangeMessage after ListenIn/Coach/BargeIn
+	InUseAsForbidden           bool // a second supervisor gets statusCode 3 instead of 19
+	SupervisorMissesDataChange bool // no AttachedDataChanged reaches a supervisor on the call
 }
 
 // State is the whole voice environment.
@@ -74,11 +80,12 @@ type user struct {
 }
 
 type device struct {
-	id, dn string
-	user   *user
-	dnd    bool
-	sub    *subscription // the subscription this (supervisor) device holds
-	supBy  *subscription // the subscription that targets this device
+	id, dn    string
+	user      *user
+	dnd       bool
+	forwardTo string        // ForwardCallsOn destination; "" when not forwarding
+	sub       *subscription // the subscription this (supervisor) device holds
+	supBy     *subscription // the subscription that targets this device
 }
 
 // subscription is a supervisor's standing request to monitor a device or a routing point.
@@ -107,6 +114,8 @@ type call struct {
 	conference bool     // the pending consult is for a conference (else a transfer)
 	queuedAt   *routingPoint
 	viaRP      *routingPoint
+	data       UserData // attached data (behaviour.md §12.2)
+	owner      *party   // the conference owner (CompleteConference, SingleStepConference)
 }
 
 type party struct {
@@ -114,11 +123,36 @@ type party struct {
 	dev         *device
 	number      string
 	state       PartyState
-	origin      bool // the party that dialled
-	received    bool // the call counts as received by this party's agent (behaviour.md §4)
+	origin      bool      // the party that dialled
+	received    bool      // the call counts as received by this party's agent (behaviour.md §4)
+	listed      bool      // listed by the other members before it is connected (CompleteTransfer while dialing)
+	appeared    time.Time // when the call appeared on this party's device (duration counts from here)
 	established time.Time
+	rec         recordingState
 	sup         *supLeg
 	last        *Call // the view last sent to this party's user
+}
+
+// recordingState is a leg's recordingState; "" for users without api-voice-recording (behaviour.md §12.7).
+type recordingState string
+
+const (
+	recNone      recordingState = ""
+	recStopped   recordingState = "Stopped"
+	recRecording recordingState = "Recording"
+	recPaused    recordingState = "Paused"
+)
+
+// newParty creates a leg of call c on device d (nil for an external caller) in the given state, at s.now.
+func (s *State) newParty(c *call, d *device, number string, state PartyState) *party {
+	p := &party{call: c, dev: d, number: number, state: state, appeared: s.now}
+	if state == Established {
+		p.established = s.now
+	}
+	if d != nil && recordsCalls(d.user) {
+		p.rec = recStopped
+	}
+	return p
 }
 
 // supLeg is the supervision part of a supervisor's party.
@@ -270,6 +304,17 @@ func (c *call) members() []*party {
 	var out []*party
 	for _, p := range c.parties {
 		if p.sup == nil && p.state.active() {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// connectedMembers are the members that are Established or Held.
+func (c *call) connectedMembers() []*party {
+	var out []*party
+	for _, p := range c.members() {
+		if p.state == Established || p.state == Held {
 			out = append(out, p)
 		}
 	}

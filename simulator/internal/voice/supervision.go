@@ -105,6 +105,74 @@ func (s *State) dropSubscription(sub *subscription) {
 	}
 }
 
+// ---- hooks: what supervision does when a call changes. Call control calls them; the test-only deviations
+// are consulted here and in the subscription code only. -------------------------------------------------
+
+// onMemberAnswered: member p has just become connected on a call (answer, or a completed consultation).
+// In Call scope, a supervisor left waiting by a transfer continues with the agent who joins (behaviour.md §5).
+func (s *State) onMemberAnswered(p *party) {
+	if p.call.parent != nil || !isAgent(p) {
+		return
+	}
+	for _, q := range p.call.supervisors() {
+		if q.sup.monitored == nil {
+			q.sup.monitored = p
+		}
+	}
+}
+
+// onReceivedCallEstablished: p's agent is now Established on a call it received; a standing subscription
+// brings its supervisor in (behaviour.md §4).
+func (s *State) onReceivedCallEstablished(p *party) { s.superviseIfSubscribed(p) }
+
+// onMemberLeaving: member p leaves call c while the call goes on (a transfer, a hang-up or a removal from a
+// conference). A supervisor monitoring p leaves with p in Agent scope, and in Call scope stays, waiting for
+// the next agent (behaviour.md §5). It emits only the Agent-scope releases; the caller updates the others.
+func (s *State) onMemberLeaving(c *call, p *party) {
+	for _, q := range c.supervisors() {
+		if q.sup.monitored != p {
+			continue
+		}
+		if q.sup.scope == ScopeAgent && !s.dev.AgentScopeKeepsSupervisor {
+			s.releaseSupervisor(q)
+			continue
+		}
+		q.sup.monitored = nil
+		q.sup.muted = false
+	}
+}
+
+// onCallEnded: call c has ended for its members (hang-up of a two-party call, ClearCall); its supervisors are
+// released too, which ends the NextCall subscriptions they consumed (behaviour.md §6, §12.4).
+func (s *State) onCallEnded(c *call) {
+	for _, q := range c.supervisors() {
+		s.supervisorLeaves(q)
+	}
+}
+
+// onAttachedDataChanged: the data of call c changed by requester p; the supervisors on the call see it too
+// (behaviour.md §12.2), after the members.
+func (s *State) onAttachedDataChanged(c *call, p *party) {
+	if s.dev.SupervisorMissesDataChange {
+		return
+	}
+	for _, q := range c.parties {
+		if q != p && q.sup != nil {
+			s.emitCall(q, NotifyAttachedDataChanged)
+		}
+	}
+}
+
+// onSupervisorConnected: a supervision leg is Established; the other parties' views follow (behaviour.md §4.4).
+func (s *State) onSupervisorConnected(sp *party) { s.supervisorConnected(sp) }
+
+// onSupervisorHangup: the supervisor hung up (behaviour.md §7).
+func (s *State) onSupervisorHangup(sp *party) { s.supervisorLeaves(sp) }
+
+// onSupervisorRemoved: the conference owner removed the supervisor's number from the call (behaviour.md §12.4);
+// the same as the supervisor hanging up.
+func (s *State) onSupervisorRemoved(sp *party) { s.supervisorLeaves(sp) }
+
 // superviseIfSubscribed brings a supervisor into p's call when p's agent has just become Established on a
 // received call and a subscription applies (behaviour.md §4).
 func (s *State) superviseIfSubscribed(p *party) {
@@ -139,7 +207,8 @@ func (s *State) bringIn(sub *subscription, p *party) {
 	if sub.mode == ModeNextCall && !s.dev.NextCallNeverExpires {
 		leg.consumes = sub
 	}
-	sp := &party{call: c, dev: sub.owner, number: sub.owner.dn, state: Ringing, sup: leg}
+	sp := s.newParty(c, sub.owner, sub.owner.dn, Ringing)
+	sp.sup = leg
 	c.parties = append(c.parties, sp)
 	s.touch(sp, "")
 	if s.autoAnswer {

@@ -123,7 +123,7 @@ var _ = Describe("Starting supervision (behaviour.md §3)", func() {
 			w.do(nS, superviseReq(kind, w.foreignDeviceURI(nA), "", ""))
 			// Defaults Call and AllCalls; the target URI is rebuilt on the server's own base URL.
 			w.expectAll(heard{nS: {dev().mon(kind, voice.ModeAllCalls, voice.ScopeCall, dA).withCaps(
-				voice.OpDoNotDisturbOn, voice.OpListenIn, voice.OpCoach, voice.OpBargeIn, voice.OpCancelSupervisorMonitoring)}})
+				opset(docSupervisorDevice, opl(voice.OpCancelSupervisorMonitoring))...)}})
 			Expect(w.deviceOf(nS).SupervisorMonitoringState.TargetDeviceURI).To(Equal(w.deviceURI(nA)))
 		},
 		Entry("ListenIn", voice.ListenIn), Entry("Coach", voice.Coach), Entry("BargeIn", voice.BargeIn))
@@ -171,25 +171,25 @@ var _ = Describe("When the supervisor is brought in (behaviour.md §4)", func() 
 		w.expectAll(heard{
 			nC: {sc("Dialing", dA), sc("Established", dA)},
 			nA: {sc("Ringing", dC), sc("Established", dC)},
-			nS: {sc("Ringing", dC, dA).on(id).supervising().muteOnFlag().withCaps(voice.OpAnswer, voice.OpHangup)},
+			nS: {sc("Ringing", dC, dA).on(id).supervising().muteOnFlag().withCaps(docSupervisorRinging...)},
 		})
 		Expect(w.callOf(nA).SupervisorListeningIn).To(BeFalse(), "nobody listens before the supervisor answers")
 		w.answer(nS)
 		w.expectAll(heard{
-			nS: {sc("Established", dC, dA).supervising().muteOnFlag().withCaps(voice.OpHangup, voice.OpMuteMonitoredUser, voice.OpSwitchToBargeIn)},
+			nS: {sc("Established", dC, dA).supervising().muteOnFlag().withCaps(docMonitoring(voice.ListenIn)...)},
 			nA: {sc("Established", dC).listenedIn()},
 		})
 	})
 
-	It("releases a supervision call the supervisor rejects, leaving the others untouched", func() {
+	It("offers the ringing supervisor no way to reject the call (behaviour.md §4.3)", func() {
 		w := newWorld(manualSupervisorAnswer)
 		w.supervise(nS, voice.Coach, nA, voice.ScopeCall, voice.ModeAllCalls)
 		w.dial(nC, dA)
 		w.answer(nA)
 		w.drain()
-		w.op(nS, voice.OpHangup)
-		w.expectAll(heard{nS: {sc("Released", dC, dA).supervising()}})
-		Expect(w.deviceOf(nS).SupervisorMonitoringState).NotTo(BeNil())
+		id := w.callOf(nS).ID
+		w.refuse(nS, callReq(id, voice.OpHangup), voice.ErrInvalidState)
+		w.refuse(nS, callReq(id, voice.OpClearCall), voice.ErrInvalidState)
 	})
 
 	DescribeTable("§4.5: BargeIn joins the agent's Established call at once; ListenIn and Coach wait for the next one",
@@ -203,7 +203,7 @@ var _ = Describe("When the supervisor is brought in (behaviour.md §4)", func() 
 					nS: {
 						subscribed,
 						sc("Ringing", dC, dA).on(first).supervising(),
-						sc("Established", dC, dA).on(first).supervising().withCaps(voice.OpHangup, voice.OpMuteMonitoredUser, voice.OpSwitchToListenIn),
+						sc("Established", dC, dA).on(first).supervising().withCaps(docMonitoring(voice.BargeIn)...),
 					},
 					nA: {pu("Established", dC, dS).listenedIn().on(first)},
 					nC: {pu("Established", dA, dS).on(first)},
@@ -304,7 +304,7 @@ var _ = Describe("When the supervisor is brought in (behaviour.md §4)", func() 
 			nA: {sc("Released", dB).on(consult), sc("Established", dC, dS, dB).listenedIn().on(id)},
 			nB: {sc("Released").on(consult), sc("Established", dC, dA).on(id)},
 			nC: {pu("Established", dA, dB)},
-			nS: {pu("Established", dC, dA, dB).supervising().withCaps(voice.OpHangup, voice.OpMuteMonitoredUser, voice.OpSwitchToBargeIn, voice.OpSwitchToListenIn)},
+			nS: {pu("Established", dC, dA, dB).supervising().withCaps(docMonitoring(voice.Coach)...)},
 		})
 		// Agent scope: when agent1 leaves the conference, the supervisor leaves too; the others stay.
 		w.opOn(nA, id, voice.OpHangup)
@@ -333,7 +333,7 @@ var _ = Describe("Modes, cancel and sessions (behaviour.md §6)", func() {
 		w := newWorld()
 		w.supervise(nS, voice.Coach, nA, voice.ScopeAgent, voice.ModeAllCalls)
 		w.do(nS, deviceReq(voice.OpCancelSupervisorMonitoring))
-		w.expectAll(heard{nS: {dev().withCaps(voice.OpDoNotDisturbOn, voice.OpListenIn, voice.OpCoach, voice.OpBargeIn)}})
+		w.expectAll(heard{nS: {dev().withCaps(docSupervisorDevice...)}})
 		superviseAnsweredCall(w, legs{kind: voice.Coach}, false)
 		w.supervise(nS2, voice.ListenIn, nA, voice.ScopeCall, voice.ModeAllCalls) // the target is free
 	})
@@ -403,7 +403,11 @@ var _ = Describe("Modes, cancel and sessions (behaviour.md §6)", func() {
 			w := newWorld()
 			w.supervise(nS, voice.ListenIn, nA, voice.ScopeAgent, voice.ModeNextCall)
 			w.dial(nC, dA)
-			w.op(whoHangsUp, voice.OpHangup)
+			op := voice.OpHangup
+			if whoHangsUp == nA {
+				op = voice.OpClearCall // a ringing call offers no Hangup (behaviour.md §12.1)
+			}
+			w.op(whoHangsUp, op)
 			w.drain()
 			superviseAnsweredCall(w, legs{kind: voice.ListenIn}, true)
 			w.op(nA, voice.OpHangup)
@@ -436,11 +440,11 @@ var _ = Describe("Modes, cancel and sessions (behaviour.md §6)", func() {
 var _ = Describe("On the supervision call (behaviour.md §7)", func() {
 	type switchRow struct {
 		from voice.MonitorType
-		op   string
+		op   voice.Operation
 		// expected, when allowed
 		sup, agent, customer []want
 	}
-	sup := func(muteOn bool, caps ...string) []want {
+	sup := func(muteOn bool, caps ...voice.Operation) []want {
 		return []want{sc("Established", dC, dA).supervising().muteIf(muteOn).withCaps(caps...)}
 	}
 	DescribeTable("switches between modes, never back to Coach",
@@ -458,18 +462,18 @@ var _ = Describe("On the supervision call (behaviour.md §7)", func() {
 			Expect(w.deviceOf(nS).SupervisorMonitoringState.State).To(Equal(row.from))
 		},
 		Entry("ListenIn -> BargeIn", switchRow{from: voice.ListenIn, op: voice.OpSwitchToBargeIn,
-			sup:      sup(false, voice.OpHangup, voice.OpMuteMonitoredUser, voice.OpSwitchToListenIn),
+			sup:      sup(false, docMonitoring(voice.BargeIn)...),
 			agent:    []want{pu("Established", dC, dS).listenedIn()},
 			customer: []want{pu("Established", dA, dS)}}),
 		Entry("ListenIn -> ListenIn is refused", switchRow{from: voice.ListenIn, op: voice.OpSwitchToListenIn}),
 		Entry("Coach -> ListenIn", switchRow{from: voice.Coach, op: voice.OpSwitchToListenIn,
-			sup:   sup(true, voice.OpHangup, voice.OpMuteMonitoredUser, voice.OpSwitchToBargeIn),
+			sup:   sup(true, docMonitoring(voice.ListenIn)...),
 			agent: []want{pu("Established", dC).listenedIn()}}),
 		Entry("Coach -> BargeIn", switchRow{from: voice.Coach, op: voice.OpSwitchToBargeIn,
-			sup:      sup(false, voice.OpHangup, voice.OpMuteMonitoredUser, voice.OpSwitchToListenIn),
+			sup:      sup(false, docMonitoring(voice.BargeIn)...),
 			customer: []want{pu("Established", dA, dS)}}),
 		Entry("BargeIn -> ListenIn", switchRow{from: voice.BargeIn, op: voice.OpSwitchToListenIn,
-			sup:      sup(true, voice.OpHangup, voice.OpMuteMonitoredUser, voice.OpSwitchToBargeIn),
+			sup:      sup(true, docMonitoring(voice.ListenIn)...),
 			agent:    []want{pu("Established", dC).listenedIn()},
 			customer: []want{pu("Established", dA)}}),
 		Entry("BargeIn -> BargeIn is refused", switchRow{from: voice.BargeIn, op: voice.OpSwitchToBargeIn}),
@@ -480,7 +484,7 @@ var _ = Describe("On the supervision call (behaviour.md §7)", func() {
 	It("never offers a way back to Coach once the supervisor has switched away", func() {
 		w := newWorld()
 		id := supervisedCall(w, voice.Coach, voice.ScopeCall, voice.ModeAllCalls)
-		for _, op := range []string{voice.OpSwitchToListenIn, voice.OpSwitchToBargeIn, voice.OpSwitchToListenIn} {
+		for _, op := range []voice.Operation{voice.OpSwitchToListenIn, voice.OpSwitchToBargeIn, voice.OpSwitchToListenIn} {
 			w.opOn(nS, id, op)
 			w.drain()
 			c := w.callOf(nS)
@@ -500,7 +504,7 @@ var _ = Describe("On the supervision call (behaviour.md §7)", func() {
 			agentParts := ps(dC, l.inAgentView())
 			w.refuse(nS, callReq(id, voice.OpUnmuteMonitoredUser), voice.ErrInvalidState)
 			w.opOn(nS, id, voice.OpMuteMonitoredUser)
-			mutedCaps := append([]string{voice.OpHangup, voice.OpUnmuteMonitoredUser}, l.supervisorCaps(true)[2:]...)
+			mutedCaps := l.supervisorCaps() // Mute and Unmute are never listed (behaviour.md §4.3)
 			w.expectAll(heard{
 				nS: {l.sup(mu("Established", dC, dA)).monitoredMuted().withCaps(mutedCaps...)},
 				nA: {mu("Established", agentParts...).listenedIn().monitoredMuted()},
@@ -509,7 +513,7 @@ var _ = Describe("On the supervision call (behaviour.md §7)", func() {
 			w.refuse(nA, callReq(id, voice.OpUnmuteMonitoredUser), voice.ErrInvalidState) // only the supervisor may
 			w.opOn(nS, id, voice.OpUnmuteMonitoredUser)
 			w.expectAll(heard{
-				nS: {l.sup(mu("Established", dC, dA)).withCaps(l.supervisorCaps(true)...)},
+				nS: {l.sup(mu("Established", dC, dA)).withCaps(l.supervisorCaps()...)},
 				nA: {mu("Established", agentParts...).listenedIn()},
 			})
 		},

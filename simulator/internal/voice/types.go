@@ -90,6 +90,9 @@ const (
 	NotifyStatusChange        = "StatusChange"
 	NotifyParticipantsUpdated = "ParticipantsUpdated"
 	NotifyMonitoredUserMuted  = "MonitoredUserMutedStateChange"
+	NotifyAttachedDataChanged = "AttachedDataChanged"
+	NotifyDtmfSent            = "DtmfSent"
+	NotifyRecordingState      = "CallRecordingStateChange"
 )
 
 // Message types and channels.
@@ -98,35 +101,6 @@ const (
 	MessageCallStateChange   = "CallStateChangeMessage"
 	ChannelDevices           = "/v2/me/devices"
 	ChannelCalls             = "/v2/me/calls"
-)
-
-// Operation names accepted by the core.
-const (
-	OpDial                       = "Dial"
-	OpAnswer                     = "Answer"
-	OpHangup                     = "Hangup"
-	OpHold                       = "Hold"
-	OpRetrieve                   = "Retrieve"
-	OpSingleStepTransfer         = "SingleStepTransfer"
-	OpInitiateTransfer           = "InitiateTransfer"
-	OpCompleteTransfer           = "CompleteTransfer"
-	OpInitiateConference         = "InitiateConference"
-	OpCompleteConference         = "CompleteConference"
-	OpReady                      = "Ready"
-	OpNotReady                   = "NotReady"
-	OpAfterCallWork              = "AfterCallWork"
-	OpDoNotDisturbOn             = "DoNotDisturbOn"
-	OpDoNotDisturbOff            = "DoNotDisturbOff"
-	OpStartContactCenterSession  = "StartContactCenterSession"
-	OpEndContactCenterSession    = "EndContactCenterSession"
-	OpListenIn                   = "ListenIn"
-	OpCoach                      = "Coach"
-	OpBargeIn                    = "BargeIn"
-	OpCancelSupervisorMonitoring = "CancelSupervisorMonitoring"
-	OpSwitchToListenIn           = "SwitchToListenIn"
-	OpSwitchToBargeIn            = "SwitchToBargeIn"
-	OpMuteMonitoredUser          = "MuteMonitoredUser"
-	OpUnmuteMonitoredUser        = "UnmuteMonitoredUser"
 )
 
 // Documented userState ids.

@@ -29,16 +29,25 @@ type Device struct {
 	TelephonyNetwork          string           `json:"telephonyNetwork"`
 	DoNotDisturb              string           `json:"doNotDisturb"`
 	VoiceEnvironmentURI       string           `json:"voiceEnvironmentUri"`
-	Capabilities              []string         `json:"capabilities"`
+	ForwardTo                 string           `json:"forwardTo,omitempty"`
+	Capabilities              []Operation      `json:"capabilities"`
 	SupervisorMonitoringState *MonitoringState `json:"supervisorMonitoringState,omitempty"`
 }
 
-// Participant is one other party of a call as a call resource lists it.
+// Participant is one other party of a call as a call resource lists it (behaviour.md §12.8).
 type Participant struct {
-	E164Number           string `json:"e164Number"`
-	FormattedPhoneNumber string `json:"formattedPhoneNumber"`
-	PhoneNumber          string `json:"phoneNumber"`
-	Digits               string `json:"digits"`
+	E164Number           string   `json:"e164Number"`
+	FormattedPhoneNumber string   `json:"formattedPhoneNumber"`
+	PhoneNumber          string   `json:"phoneNumber"`
+	Digits               string   `json:"digits"`
+	Country              *Country `json:"country,omitempty"`
+}
+
+// Country is the country of an external participant's number.
+type Country struct {
+	Name        string `json:"name"`
+	Code        string `json:"code"`
+	CallingCode string `json:"callingCode"`
 }
 
 // Call is the GWS call resource, as seen by one device.
@@ -52,12 +61,14 @@ type Call struct {
 	ANI                   string        `json:"ani,omitempty"`
 	DNIS                  string        `json:"dnis"`
 	CallType              CallType      `json:"callType"`
-	Capabilities          []string      `json:"capabilities"`
+	Capabilities          []Operation   `json:"capabilities"`
+	UserData              UserData      `json:"userData,omitempty"`
 	Duration              string        `json:"duration"`
 	Mute                  string        `json:"mute"`
 	SupervisorListeningIn bool          `json:"supervisorListeningIn"`
 	MonitoredUserMuted    bool          `json:"monitoredUserMuted"`
 	Monitoring            bool          `json:"monitoring"`
+	RecordingState        string        `json:"recordingState,omitempty"`
 	ParentCallURI         string        `json:"parentCallUri,omitempty"`
 	ParentCallPath        string        `json:"parentCallPath,omitempty"`
 	URI                   string        `json:"uri"`
@@ -68,6 +79,7 @@ type Call struct {
 type DeviceStateChange struct {
 	MessageType string   `json:"messageType"`
 	Devices     []Device `json:"devices"`
+	Metrics     *Metrics `json:"metrics,omitempty"`
 }
 
 // CallStateChange is the data of a CallStateChangeMessage.
@@ -76,7 +88,20 @@ type CallStateChange struct {
 	NotificationType string         `json:"notificationType"`
 	Call             Call           `json:"call"`
 	PhoneNumber      string         `json:"phoneNumber"`
-	Extensions       map[string]int `json:"extensions"`
+	Extensions       map[string]any `json:"extensions,omitempty"` // absent on AttachedDataChanged
+	Metrics          *Metrics       `json:"metrics,omitempty"`
+}
+
+// Metrics is the metrics member live GWS puts on every notification (behaviour.md §12.8).
+type Metrics struct {
+	EventProcessing EventProcessing `json:"eventProcessing"`
+}
+
+// EventProcessing is the content of Metrics.
+type EventProcessing struct {
+	NodeProcessingTimeNanos     int64 `json:"nodeProcessingTimeNanos"`
+	ServerGenerationTimestamp   int64 `json:"serverGenerationTimestamp"` // ms since 1970, the core's clock
+	ServerProcessingTimeTotalMs int64 `json:"serverProcessingTimeTotalMs"`
 }
 
 // Notification is one message for one user: Data is a DeviceStateChange or a CallStateChange.
@@ -96,12 +121,12 @@ func (c Call) ParticipantNumbers() []string {
 }
 
 // HasCapability reports whether the call lists op among its capabilities.
-func (c Call) HasCapability(op string) bool { return contains(c.Capabilities, op) }
+func (c Call) HasCapability(op Operation) bool { return contains(c.Capabilities, op) }
 
 // HasCapability reports whether the device lists op among its capabilities.
-func (d Device) HasCapability(op string) bool { return contains(d.Capabilities, op) }
+func (d Device) HasCapability(op Operation) bool { return contains(d.Capabilities, op) }
 
-func contains(list []string, s string) bool {
+func contains[T comparable](list []T, s T) bool {
 	for _, x := range list {
 		if x == s {
 			return true

@@ -188,25 +188,25 @@ func (w *world) expectQuiet(names ...string) {
 
 // ---- requests -------------------------------------------------------------------------------------------
 
-func callReq(callID, op string) voice.Request {
+func callReq(callID string, op voice.Operation) voice.Request {
 	return voice.Request{Resource: voice.ResCall, ResourceID: callID, Operation: op}
 }
 
-func destReq(callID, op, dest string) voice.Request {
+func destReq(callID string, op voice.Operation, dest string) voice.Request {
 	r := callReq(callID, op)
 	r.Destination = dest
 	return r
 }
 
-func deviceReq(op string) voice.Request {
+func deviceReq(op voice.Operation) voice.Request {
 	return voice.Request{Resource: voice.ResDevice, Operation: op}
 }
 
-func channelReq(op string) voice.Request {
+func channelReq(op voice.Operation) voice.Request {
 	return voice.Request{Resource: voice.ResChannel, ResourceID: "voice", Operation: op}
 }
 
-func meReq(op string, channels ...string) voice.Request {
+func meReq(op voice.Operation, channels ...string) voice.Request {
 	return voice.Request{Resource: voice.ResMe, Operation: op, Channels: channels}
 }
 
@@ -216,7 +216,7 @@ func dialReq(dest string) voice.Request {
 
 // superviseReq is ListenIn/Coach/BargeIn aimed at a target device URI; scope and mode as sent ("" = absent).
 func superviseReq(kind voice.MonitorType, targetURI string, scope voice.Scope, mode voice.Mode) voice.Request {
-	return voice.Request{Resource: voice.ResDevice, Operation: string(kind), TargetDeviceURI: targetURI,
+	return voice.Request{Resource: voice.ResDevice, Operation: voice.Operation(kind), TargetDeviceURI: targetURI,
 		Scope: string(scope), Mode: string(mode)}
 }
 
@@ -241,20 +241,20 @@ func (w *world) dial(from, to string) string {
 }
 
 // op performs a call operation on the user's only call.
-func (w *world) op(name, op string) {
+func (w *world) op(name string, op voice.Operation) {
 	GinkgoHelper()
 	w.do(name, callReq(w.callOf(name).ID, op))
 }
 
 // opOn performs a call operation on a given call of the user.
-func (w *world) opOn(name, callID, op string) {
+func (w *world) opOn(name, callID string, op voice.Operation) {
 	GinkgoHelper()
 	w.do(name, callReq(callID, op))
 }
 
 // transferTo performs a destination operation (SingleStepTransfer, InitiateTransfer, InitiateConference) on
 // the user's only call.
-func (w *world) transferTo(name, op, dest string) {
+func (w *world) transferTo(name string, op voice.Operation, dest string) {
 	GinkgoHelper()
 	w.do(name, destReq(w.callOf(name).ID, op, dest))
 }
@@ -349,7 +349,7 @@ func (w *world) refuse(name string, r voice.Request, sentinel error) *voice.OpEr
 	Expect(err).To(MatchError(sentinel), "%s by %s", r.Operation, name)
 	var oe *voice.OpError
 	Expect(errors.As(err, &oe)).To(BeTrue(), "the error should be a *voice.OpError, got %T", err)
-	Expect(oe.Op).To(Equal(r.Operation))
+	Expect(oe.Op).To(Equal(string(r.Operation)))
 	Expect(w.all).To(HaveLen(unread), "a refused operation produced notifications")
 	Expect(w.snapshot()).To(Equal(before), "a refused operation changed state")
 	return oe
@@ -375,7 +375,7 @@ type want struct {
 	monitoring bool
 	callType   string // "" = not compared
 	callID     string // "" = not compared
-	caps       []string
+	caps       []voice.Operation
 	capsSet    bool
 }
 
@@ -412,8 +412,8 @@ func (x want) monitoredMuted() want      { x.muted = true; return x }
 func (x want) supervising() want         { x.monitoring = true; return x }
 func (x want) typ(t voice.CallType) want { x.callType = string(t); return x }
 func (x want) on(callID string) want     { x.callID = callID; return x }
-func (x want) withCaps(c ...string) want {
-	x.caps = append([]string{}, c...)
+func (x want) withCaps(c ...voice.Operation) want {
+	x.caps = append([]voice.Operation{}, c...)
 	x.capsSet = true
 	return x
 }
@@ -456,7 +456,7 @@ func (x want) matches(a want) bool {
 	if x.device != a.device {
 		return false
 	}
-	if x.capsSet && !slices.Equal(x.caps, a.caps) {
+	if x.capsSet && !sameOps(x.caps, a.caps) {
 		return false
 	}
 	if x.device {
@@ -578,6 +578,19 @@ func ps(numbers ...string) []string {
 		}
 	}
 	return out
+}
+
+// sameOps compares two capability lists as sets: their order means nothing (behaviour.md §8).
+func sameOps(a, b []voice.Operation) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
 }
 
 // when returns s if cond holds, else "".
