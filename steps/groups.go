@@ -40,6 +40,7 @@ func registerVocabulary(sc *godog.ScenarioContext) {
 			sc.Step(p.Regexp(), fn)
 		}
 	}
+	registerShapeCheck(sc)
 }
 
 func stepFunctions() map[string]any {

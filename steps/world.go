@@ -33,6 +33,7 @@ type World struct {
 	lastReply  *reply           // the last REST reply (features/README.md, "Last reply")
 	lastMatch  *eventlog.Entry  // the last matched notification
 	bayeux     []bayeuxExchange // handshake/subscribe replies of V27/V28, for V29
+	shapes     shapeChecks      // notifications breaking SPEC.md §2.1, reported at the end of the step
 }
 
 // reply is one REST reply as a step saw it.
@@ -147,13 +148,13 @@ func (w *World) actor(ctx context.Context, role string) (*Actor, error) {
 		return nil, fmt.Errorf("%s has no device on the target", role)
 	}
 	a = &Actor{Role: role, REST: rest, UserID: me.ID, DeviceID: me.Devices[0].ID, DN: me.Devices[0].PhoneNumber}
-	obs, id := w.opts.Observer, w.scenarioID
+	obs, id, recv := w.opts.Observer, w.scenarioID, receiverOf(me.Devices)
 	a.CometD = bayeux.New(bayeux.Config{
 		URL:        w.baseURL + "/api/v2/notifications",
 		HTTPClient: rest.HTTPClient(),
 		Logger:     slog.New(slog.DiscardHandler),
 	}, func(m bayeux.Message) {
-		w.log.Append(role, m.Channel, m.Data, m.Received)
+		w.checkShape(role, recv, w.log.Append(role, m.Channel, m.Data, m.Received))
 		if obs != nil {
 			obs.Notification(id, Received{Role: role, Channel: m.Channel, Data: m.Data, Received: m.Received})
 		}
