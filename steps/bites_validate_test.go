@@ -47,6 +47,21 @@ func TestSuiteBitesWireShapes(t *testing.T) {
 			evidence:  []string{"SPEC.md §2.1", "call.duration: expected a string, got the number", `"duration": `},
 		},
 	}
+	cases = append(cases, struct {
+		name      string
+		deviation simulator.WireDeviations
+		paths     []string
+		mustFail  []string
+		evidence  []string
+	}{
+		// The client itself keys on the 402 and recovers (NTF-SESSION-002 passes); the advice is checked
+		// where the suite sends the message itself.
+		name:      "402 replies without handshake advice",
+		deviation: simulator.WireDeviations{NoHandshakeAdvice: true},
+		paths:     []string{"notifications/session.feature", "notifications/cometd.feature"},
+		mustFail:  []string{"NTF-SESSION-001"},
+		evidence:  []string{`"advice": {"reconnect": "handshake"}`, "advice is <nil>", "402::"},
+	})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

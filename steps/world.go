@@ -34,6 +34,7 @@ type World struct {
 	lastMatch  *eventlog.Entry  // the last matched notification
 	bayeux     []bayeuxExchange // handshake/subscribe replies of V27/V28, for V29
 	shapes     shapeChecks      // notifications breaking SPEC.md §2.1, reported at the end of the step
+	loss       sessionLoss      // V80's reply, for V81
 }
 
 // reply is one REST reply as a step saw it.
@@ -52,6 +53,10 @@ type Actor struct {
 	UserID   string
 	DeviceID string
 	DN       string
+
+	gate *pollGate    // the CometD client's transport: V82 holds its polls back
+	meta *metaWatch   // the CometD client's meta events, for V82/V83
+	lost *lostSession // the session V82 had the server end
 }
 
 type worldKey struct{}
@@ -147,12 +152,16 @@ func (w *World) actor(ctx context.Context, role string) (*Actor, error) {
 	if len(me.Devices) == 0 {
 		return nil, fmt.Errorf("%s has no device on the target", role)
 	}
-	a = &Actor{Role: role, REST: rest, UserID: me.ID, DeviceID: me.Devices[0].ID, DN: me.Devices[0].PhoneNumber}
+	a = &Actor{Role: role, REST: rest, UserID: me.ID, DeviceID: me.Devices[0].ID, DN: me.Devices[0].PhoneNumber,
+		gate: newPollGate(rest.HTTPClient().Transport), meta: newMetaWatch()}
+	cometdHTTP := *rest.HTTPClient() // the same cookie jar and authentication, through the gate
+	cometdHTTP.Transport = a.gate
 	obs, id, recv := w.opts.Observer, w.scenarioID, receiverOf(me.Devices)
 	a.CometD = bayeux.New(bayeux.Config{
 		URL:        w.baseURL + "/api/v2/notifications",
-		HTTPClient: rest.HTTPClient(),
+		HTTPClient: &cometdHTTP,
 		Logger:     slog.New(slog.DiscardHandler),
+		OnMeta:     a.meta.record,
 	}, func(m bayeux.Message) {
 		w.checkShape(role, recv, w.log.Append(role, m.Channel, m.Data, m.Received))
 		if obs != nil {
