@@ -51,7 +51,7 @@ func Run(ctx context.Context, ro RunOptions) (int, []reports.Feature) {
 		conc = 4
 	}
 	if !opts.Target.Isolated() {
-		conc = 1
+		conc = opts.MaxConcurrency() // one scenario per role set at a time
 	}
 	rec := newRecorder(ro.Features)
 	rec.onScenario = ro.OnScenario
