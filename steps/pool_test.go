@@ -17,7 +17,7 @@ import (
 	"github.com/coachsim/coachsim/steps"
 )
 
-func poolProfile(t *testing.T) steps.Profile {
+func poolProfile(t testing.TB) steps.Profile {
 	t.Helper()
 	data, err := os.ReadFile("../fixtures/profile.pools.yaml")
 	if err != nil {
