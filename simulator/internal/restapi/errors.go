@@ -16,6 +16,7 @@ const (
 	StatusInternal         = 4
 	StatusNoPermission     = 5
 	StatusNotFound         = 6
+	StatusPartialSuccess   = 7
 	StatusInvalidValue     = 10
 	StatusInUse            = 19
 	StatusNotAuthenticated = 20
@@ -33,6 +34,7 @@ var statusOfError = []struct {
 	{voice.ErrNotFound, StatusNotFound},
 	{voice.ErrInvalidValue, StatusInvalidValue},
 	{voice.ErrInUse, StatusInUse},
+	{voice.ErrBackend, StatusInternal},
 }
 
 // HTTPStatus is the one table from statusCode to HTTP status (behaviour.md §2).
