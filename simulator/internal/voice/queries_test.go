@@ -21,7 +21,7 @@ var _ = Describe("Reads and small values", func() {
 		Expect(u).To(Equal(voice.UserInfo{ID: w.userID(nS), UserName: nS, FirstName: "Supervisor", LastName: "One",
 			EmailAddress: "supervisor1@example.com", Roles: []string{"ROLE_AGENT", "ROLE_SUPERVISOR"}, Enabled: true,
 			ContactCenterID: fixtures.DefaultContactCenterID,
-			URI: fixtures.DefaultBaseURL + "/api/v2/users/" + w.userID(nS), Path: "/users/" + w.userID(nS)}))
+			URI:             fixtures.DefaultBaseURL + "/api/v2/users/" + w.userID(nS), Path: "/users/" + w.userID(nS)}))
 		Expect(w.st.Features(w.userID(nS))).To(Equal([]string{fixtures.FeatureVoice, fixtures.FeatureSupervisorMonitoring}))
 		Expect(w.st.Features(w.userID(nA))).To(Equal([]string{fixtures.FeatureVoice}))
 		a, _ := w.st.User(w.userID(nA))
