@@ -20,7 +20,7 @@ type stepGroup interface {
 }
 
 func groups() []stepGroup {
-	return []stepGroup{sessionSteps{}, callSteps{}, supervisionSteps{}, notificationSteps{}, callDataSteps{}}
+	return []stepGroup{sessionSteps{}, callSteps{}, supervisionSteps{}, notificationSteps{}, callDataSteps{}, agentStateSteps{}}
 }
 
 // vocabulary is loaded once per Register from the embedded README, so the patterns registered are exactly
