@@ -158,7 +158,7 @@ func New(env *fixtures.Environment, opts ...Option) *Simulator {
 	st, actor := sim.fresh(cfg.clock.Now())
 	sim.eng = engine.New(st, engine.Options{Clock: cfg.clock, Actor: actor, Sinks: sinks})
 	rest = restapi.New(sim.eng, env, restapi.Options{Logger: cfg.logger, Notifications: sim.notify, Faults: sim.faults,
-		Sessions: cfg.sessions})
+		Sessions: cfg.sessions, AuthChallenge: cfg.deviations.AuthChallenge})
 	sim.rest = rest
 	sim.handler = rest.Handler()
 	if cfg.control != "" {

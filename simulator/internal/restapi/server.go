@@ -42,6 +42,9 @@ type Options struct {
 	Faults FailureInjector
 	// Sessions bound the HTTP sessions (expiry, per-user cap); zero fields take the defaults.
 	Sessions SessionLimits
+	// AuthChallenge deliberately answers unauthenticated requests with HTTP 401 and a Basic challenge instead
+	// of 403 (a deviation for the conformance suite's own tests).
+	AuthChallenge bool
 	// Now is the clock of HTTP session expiry (default time.Now): sessions live on wall time whatever clock
 	// the voice environment runs on.
 	Now func() time.Time
@@ -61,6 +64,8 @@ type Server struct {
 	log      *slog.Logger
 	router   *mux.Router
 	faults   FailureInjector
+	// challenge: the AuthChallenge deviation
+	challenge bool
 }
 
 type ctxKey int
@@ -69,7 +74,8 @@ const identityKey ctxKey = 1
 
 // New builds the REST server for an environment whose state the engine owns.
 func New(eng *engine.Engine, env *fixtures.Environment, opts Options) *Server {
-	s := &Server{eng: eng, env: env, sessions: newSessions(env, opts.Sessions, opts.Now), log: opts.Logger, faults: opts.Faults}
+	s := &Server{eng: eng, env: env, sessions: newSessions(env, opts.Sessions, opts.Now), log: opts.Logger, faults: opts.Faults,
+		challenge: opts.AuthChallenge}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -238,6 +244,11 @@ func (s *Server) authenticated(next http.Handler) http.Handler {
 		if !ok {
 			// HTTP 403 and no challenge, as a live GWS answers (behaviour.md §2): a browser must not open its
 			// own login dialog over the desktop's login form.
+			if s.challenge {
+				w.Header().Set("WWW-Authenticate", `Basic realm="coachsim"`)
+				writeJSON(w, http.StatusUnauthorized, errorBody{StatusCode: StatusNotAuthenticated, StatusMessage: "Access denied"})
+				return
+			}
 			writeError(w, &APIError{Code: StatusNotAuthenticated, Message: "Access denied"})
 			return
 		}

@@ -48,6 +48,9 @@ func (s *State) userStateOf(d *device) *UserState {
 	case AfterCallWork:
 		return &UserState{ID: userStateAfterCallWorkID, DisplayName: "AfterCallWork", State: "NotReady", WorkMode: "AfterCallWork"}
 	case AuxWork:
+		if s.dev.AuxWorkAsNotReady {
+			break
+		}
 		return &UserState{ID: userStateAuxWorkID, DisplayName: "AuxWork", State: "NotReady", WorkMode: "AuxWork"}
 	}
 	return &UserState{ID: userStateNotReadyID, DisplayName: "Not Ready", State: "NotReady", Reason: u.reason, ReasonCode: u.reasonCode}
@@ -121,7 +124,9 @@ func (s *State) startSession(u *user, r Request) error {
 		u.ccSession = true
 		u.agentState = NotReady
 		u.reason, u.reasonCode = "", ""
-		s.emitDeviceState(u.device, &UserState{State: "LoggedIn"}) // [O] the intermediate state
+		if !s.dev.NoLoggedInStep {
+			s.emitDeviceState(u.device, &UserState{State: "LoggedIn"}) // [O] the intermediate state
+		}
 		s.emitDevice(u.device)
 	}
 	return nil
@@ -165,6 +170,9 @@ func (s *State) channelOp(u *user, r Request) error {
 		return nil
 	}
 	// [O] A request for the state the agent has succeeds and sends the unchanged device again.
+	if s.dev.NoRepeatedState && u.agentState == want && u.reason == reason && u.reasonCode == code {
+		return nil
+	}
 	u.agentState, u.reason, u.reasonCode = want, reason, code
 	if want == Ready && len(s.partiesOf(u.device)) == 0 {
 		u.idleSince = s.now

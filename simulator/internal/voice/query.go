@@ -59,7 +59,7 @@ func (s *State) Visible(viewerID, subjectID string) bool {
 	switch {
 	case v == nil || sub == nil:
 		return false
-	case v == sub:
+	case v == sub || s.dev.DevicesOpenToAll:
 		return true
 	case !isSupervisor(v):
 		return false
@@ -71,7 +71,7 @@ func (s *State) Visible(viewerID, subjectID string) bool {
 // only (behaviour.md §11.5).
 func (s *State) MayList(viewerID string) bool {
 	v := s.userByID[viewerID]
-	return v != nil && isSupervisor(v)
+	return v != nil && (isSupervisor(v) || s.dev.DevicesOpenToAll)
 }
 
 // UsersVisibleTo lists, in fixture order, the users viewer may read.

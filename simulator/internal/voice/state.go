@@ -42,6 +42,11 @@ type Deviations struct {
 	NoSubscriptionMessage      bool // no DeviceStateChangeMessage after ListenIn/Coach/BargeIn
 	InUseAsForbidden           bool // a second supervisor gets statusCode 3 instead of 19
 	SupervisorMissesDataChange bool // no AttachedDataChanged reaches a supervisor on the call
+	NoRepeatedState            bool // a request for the agent's current state sends nothing
+	NoLoggedInStep             bool // StartContactCenterSession goes straight to NotReady
+	AuxWorkAsNotReady          bool // AuxWork shows the plain Not Ready userState
+	DevicesOpenToAll           bool // every user reads every user and device, the collections included
+	AuthChallenge              bool // unauthenticated requests get HTTP 401 with a Basic challenge
 }
 
 // State is the whole voice environment.
