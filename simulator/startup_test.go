@@ -278,7 +278,7 @@ var _ = Describe("a desktop's startup sequence replayed against a served simulat
 		By("after Offline the HTTP session stays, and agent states need a new session")
 		Expect(d.send(http.MethodPost, "/api/v2/me/channels/voice", map[string]any{"operationName": "Ready"}).object()).
 			To(HaveKeyWithValue("statusCode", 2.0))
-		Consistently(d.notes).WithTimeout(200 * time.Millisecond).ShouldNot(Receive(), "a refused request notifies nothing")
+		Consistently(d.notes).WithTimeout(200*time.Millisecond).ShouldNot(Receive(), "a refused request notifies nothing")
 	})
 })
 
