@@ -209,3 +209,17 @@ var _ = Describe("An unregistered device (behaviour.md §11.1, §11.8)", func() 
 		w.expectAll(heard{nC: {sc("Dialing", dA), sc("Released")}})
 	})
 })
+
+var _ = Describe("Supervision aimed at a user the supervisor may not see (behaviour.md §11.5)", func() {
+	It("is refused as a device nobody has, and changes nothing", func() {
+		w := newWorld(func(env *fixtures.Environment) {
+			for i := range env.Users {
+				if env.Users[i].UserName == nS {
+					env.Users[i].Sees = []string{nA}
+				}
+			}
+		})
+		w.refuse(nS, superviseReq(voice.Coach, w.deviceURI(nB), "", ""), voice.ErrNotFound)
+		w.supervise(nS, voice.Coach, nA, voice.ScopeCall, voice.ModeAllCalls)
+	})
+})
