@@ -5,6 +5,7 @@ Feature: Contact-center sessions and agent states
 
   Background:
     Given agent1 is logged in
+    And agent1 ends its contact-center session
 
   @SES-STATE-001 @observed
   Scenario: Before the session the device is Active and Offline

@@ -23,6 +23,7 @@ Feature: Users and devices for supervisors
       """
       {"supervisorMonitoringState": {"state": "Coach", "targetDeviceUri": "${agent1.deviceUri}"}}
       """
+    And supervisor1 cancels supervisor monitoring
 
   @SES-DIR-003 @inferred
   Scenario Outline: A supervisor reads one user, a user's devices and all devices
