@@ -271,7 +271,7 @@ var _ = Describe("Errors", func() {
 		Entry("targetDeviceUri: true", badRequest{as: "supervisor2", path: "/api/v2/me/devices/{dev}",
 			body: `{"operationName":"Coach","targetDeviceUri":true}`, status: 400, code: 10, says: "targetDeviceUri"}),
 		Entry("channels: \"voice\"", badRequest{as: "agent3", path: "/api/v2/me",
-			body: `{"operationName":"StartContactCenterSession","channels":"voice"}`, status: 400, code: 10, says: "channels"}),
+			body: `{"operationName":"StartContactCenterSession","channels":"voice"}`, status: 400, code: 1, says: "channels"}),
 		Entry("an unknown scope", badRequest{as: "supervisor2", path: "/api/v2/me/devices/{dev}",
 			body: op{"operationName": "Coach", "targetDeviceUri": "{uri:agent2}", "supervisorMonitoringScope": "Sideways"}, status: 400, code: 10}),
 		Entry("an unknown mode", badRequest{as: "supervisor2", path: "/api/v2/me/devices/{dev}",

@@ -373,7 +373,8 @@ func DecodeOperation(data []byte) (voice.Request, error) {
 	}
 	if raw, ok := members["channels"]; ok && string(raw) != "null" {
 		if json.Unmarshal(raw, &req.Channels) != nil {
-			return voice.Request{}, &APIError{Code: StatusInvalidValue, Message: `parameter "channels" must be of type []string`}
+			// statusCode 1, as for missing channels (behaviour.md §11.2)
+			return voice.Request{}, &APIError{Code: StatusMissingParameter, Message: `parameter "channels" must be a list of channel names`}
 		}
 	}
 	dest, err := decodeDestination(members["destination"])
