@@ -79,6 +79,12 @@ func toAPIError(err error) *APIError {
 	if errors.As(err, &ae) {
 		return ae
 	}
+	// A back-end failure reads as the back end words it (e.g. "Device '5001' is not registered."), without the
+	// core's operation and resource prefix.
+	var oe *voice.OpError
+	if errors.Is(err, voice.ErrBackend) && errors.As(err, &oe) && oe.Detail != "" {
+		return &APIError{Code: StatusInternal, Message: oe.Detail}
+	}
 	for _, row := range statusOfError {
 		if errors.Is(err, row.err) {
 			return &APIError{Code: row.code, Message: err.Error()}
