@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -51,6 +52,9 @@ type Actor struct {
 	UserID   string
 	DeviceID string
 	DN       string
+	// LoginDevice is the role's device as GET read it when the role logged in: what the role knows of its
+	// device until a notification says otherwise.
+	LoginDevice json.RawMessage
 }
 
 type worldKey struct{}
@@ -146,7 +150,8 @@ func (w *World) actor(ctx context.Context, role string) (*Actor, error) {
 	if len(me.Devices) == 0 {
 		return nil, fmt.Errorf("%s has no device on the target", role)
 	}
-	a = &Actor{Role: role, REST: rest, UserID: me.ID, DeviceID: me.Devices[0].ID, DN: me.Devices[0].PhoneNumber}
+	a = &Actor{Role: role, REST: rest, UserID: me.ID, DeviceID: me.Devices[0].ID, DN: me.Devices[0].PhoneNumber,
+		LoginDevice: me.Devices[0].Raw}
 	obs, id := w.opts.Observer, w.scenarioID
 	a.CometD = bayeux.New(bayeux.Config{
 		URL:        w.baseURL + "/api/v2/notifications",
