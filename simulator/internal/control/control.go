@@ -108,8 +108,9 @@ func (a *api) authorized(next http.Handler) http.Handler {
 		if a.cfg.Token == "" || !strings.EqualFold(scheme, "Bearer") ||
 			subtle.ConstantTimeCompare([]byte(token), want) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="coachsim control"`)
-			restapi.WriteError(w, &restapi.APIError{Code: restapi.StatusNotAuthenticated,
-				Message: "Access denied: the control API needs Authorization: Bearer <token given to --control>"})
+			// The control API keeps HTTP 401 with its Bearer challenge; the GWS API's 403 is for /api/v2.
+			restapi.WriteJSON(w, http.StatusUnauthorized, map[string]any{"statusCode": restapi.StatusNotAuthenticated,
+				"statusMessage": "Access denied: the control API needs Authorization: Bearer <token given to --control>"})
 			a.cfg.Logger.Warn("control request refused", "method", r.Method, "path", r.URL.Path)
 			return
 		}

@@ -42,9 +42,7 @@ func HTTPStatus(code int) int {
 		return http.StatusOK
 	case 1, 2, 10, 11:
 		return http.StatusBadRequest
-	case 20:
-		return http.StatusUnauthorized
-	case 3, 5:
+	case 3, 5, 20:
 		return http.StatusForbidden
 	case 6:
 		return http.StatusNotFound

@@ -36,7 +36,7 @@ var _ = Describe("HTTPStatus", func() {
 		Entry("17 cannot unassign", 17, http.StatusInternalServerError),
 		Entry("18 already exists", 18, http.StatusConflict),
 		Entry("19 in use", 19, http.StatusConflict),
-		Entry("20 not authenticated", 20, http.StatusUnauthorized),
+		Entry("20 not authenticated", 20, http.StatusForbidden),
 		Entry("an undocumented code", 21, http.StatusInternalServerError),
 		Entry("a negative code", -1, http.StatusInternalServerError),
 	)
@@ -289,9 +289,9 @@ var _ = Describe("Errors", func() {
 
 		// statusCode 20: not authenticated.
 		Entry("no credentials", badRequest{path: "/api/v2/me/devices/{dev:agent1}",
-			body: op{"operationName": "DoNotDisturbOn"}, status: 401, code: 20}),
+			body: op{"operationName": "DoNotDisturbOn"}, status: 403, code: 20}),
 		Entry("a wrong password", badRequest{as: "agent1", pass: "guess", path: "/api/v2/me/calls/{call}",
-			body: op{"operationName": "Hangup"}, status: 401, code: 20}),
+			body: op{"operationName": "Hangup"}, status: 403, code: 20}),
 	)
 
 	Describe("request body size", func() {

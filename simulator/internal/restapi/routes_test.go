@@ -323,7 +323,7 @@ var _ = Describe("Routes", func() {
 
 		It("answers a method error on a protected path only after authentication", func() {
 			r := st.anonymous().do(http.MethodDelete, "/api/v2/me/calls/x", nil, nil)
-			Expect(r).To(haveStatus(http.StatusUnauthorized, restapi.StatusNotAuthenticated))
+			Expect(r).To(haveStatus(http.StatusForbidden, restapi.StatusNotAuthenticated))
 		})
 
 		It("ignores a trailing slash, as the documentation writes POST /api/v2/me/", func() {

@@ -232,7 +232,8 @@ func (s *Server) authenticated(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, ok := s.sessions.authenticate(r, true)
 		if !ok {
-			w.Header().Set("WWW-Authenticate", `Basic realm="coachsim"`)
+			// HTTP 403 and no challenge, as a live GWS answers (behaviour.md §2): a browser must not open its
+			// own login dialog over the desktop's login form.
 			writeError(w, &APIError{Code: StatusNotAuthenticated, Message: "Access denied"})
 			return
 		}
