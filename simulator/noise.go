@@ -23,7 +23,7 @@ import (
 //     unchanged (§10.1: data-only changes in the middle of call flows);
 //   - the notification itself;
 //   - a repeat of it (§10.2), unless the call is Released;
-//   - a message of a messageType no client knows, on the same channel (§10.4);
+//   - a message of a messageType no client knows, on the same channel or on /v2/me/channels (§10.4);
 //
 // and after every batch each user gets a repeat of its device as last published (§10.2). The REST reply
 // to an operation is held back by ReplyDelay after the operation's notifications were released, so that
@@ -44,8 +44,12 @@ func WithNoise(n Noise) Option {
 	}
 }
 
-// noiseMessageType is a messageType that no GWS client knows.
-const noiseMessageType = "VendorDiagnosticsMessage"
+// noiseMessageType is a messageType that no GWS client knows; every other one goes out on noiseChannel, a
+// channel a client subscribed to /v2/me/* receives although the simulator publishes nothing else there.
+const (
+	noiseMessageType = "VendorDiagnosticsMessage"
+	noiseChannel     = "/v2/me/channels"
+)
 
 // noiser expands batches of notifications with noise. It sees batches in the engine's order, so the views it
 // remembers are always the latest published.
@@ -136,7 +140,11 @@ func (n *noiser) expand(batch []engine.Published) []engine.Published {
 		n.count++
 		unknown, _ := json.Marshal(map[string]any{"messageType": noiseMessageType, "sequence": n.count,
 			"diagnostics": map[string]any{"source": "noise", "queueDepth": n.count % 7}})
-		noise(p, unknown)
+		if n.count%2 == 0 {
+			noise(p, unknown)
+		} else { // another channel the client subscribed to (/v2/me/*)
+			out = append(out, engine.Published{Seq: p.Seq, UserID: p.UserID, Channel: noiseChannel, Data: unknown})
+		}
 	}
 	for _, u := range n.users {
 		if dev, ok := n.devices[u]; ok {
