@@ -269,7 +269,7 @@ func (w *World) quietChange(ctx context.Context, role string, kind changeKind) e
 	if err != nil {
 		return err
 	}
-	qctx, cancel := context.WithTimeout(ctx, w.opts.Quiet)
+	qctx, cancel := w.quietContext(ctx)
 	defer cancel()
 	return w.log.AwaitNoChange(qctx, role, newChangeDetector(kind, a))
 }

@@ -319,7 +319,7 @@ func (w *World) quiet(ctx context.Context, role string, m eventlog.Matcher) erro
 	if _, err := w.actor(ctx, role); err != nil {
 		return err
 	}
-	qctx, cancel := context.WithTimeout(ctx, w.opts.Quiet)
+	qctx, cancel := w.quietContext(ctx)
 	defer cancel()
 	return w.log.AwaitNone(qctx, role, m)
 }

@@ -34,6 +34,7 @@ type World struct {
 	lastReply  *reply           // the last REST reply (features/README.md, "Last reply")
 	lastMatch  *eventlog.Entry  // the last matched notification
 	bayeux     []bayeuxExchange // handshake/subscribe replies of V27/V28, for V29
+	probe      quiescenceProbe  // ends quiet periods early where the target can tell (quiescence.go)
 }
 
 // reply is one REST reply as a step saw it.
@@ -80,6 +81,7 @@ func newWorld(ctx context.Context, opts Options, scenarioID string, needs Needs)
 	return &World{
 		opts: opts, scenarioID: scenarioID, baseURL: strings.TrimSuffix(base, "/"), release: release,
 		actors: map[string]*Actor{}, clients: map[string]*gws.Client{}, log: eventlog.New(), sipCluster: sip,
+		probe: newQuiescenceProbe(opts, strings.TrimSuffix(base, "/")),
 	}, nil
 }
 

@@ -245,10 +245,11 @@ func (d stateDetector) String() string { return d.m.String() }
 // ends, and fails with an *UnexpectedError as soon as an entry inside the action window that no positive
 // wait took shows d's change. Entries before the window and examined ones only build d's state, so a
 // repeated snapshot of a state already known, or a notification about something else, never fails the
-// check. ctx must end: its lifetime is the quiet period. Nothing is marked examined.
+// check. ctx must end: its lifetime is the quiet period (it may end early, once the server says nothing more
+// is on its way); every entry appended before it ended is looked at. Nothing is marked examined.
 func (l *Log) AwaitNoChange(ctx context.Context, role string, d Detector) error {
 	next := 0 // position in byRole[role] of the next entry to show d
-	for {
+	for last := false; ; {
 		l.mu.Lock()
 		idxs := l.byRole[role]
 		var batch []Entry
@@ -267,10 +268,13 @@ func (l *Log) AwaitNoChange(ctx context.Context, role string, d Detector) error 
 				return &UnexpectedError{Role: role, Forbidden: d.String(), Change: why, Entry: e, Mark: mark}
 			}
 		}
+		if last {
+			return nil
+		}
 		select {
 		case <-changed:
 		case <-ctx.Done():
-			return nil
+			last = true // one more pass: everything appended before the period ended counts
 		}
 	}
 }
