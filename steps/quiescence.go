@@ -37,7 +37,7 @@ func newQuiescenceProbe(opts Options, base string) quiescenceProbe {
 		client: &http.Client{Timeout: opts.Quiet + opts.Deadline}}
 }
 
-// quiet returns the context of one quiet period: it ends after the quiet period, or as soon as the probe
+// quietContext returns the context of one quiet period: it ends after the quiet period, or as soon as the probe
 // reports quiescence.
 func (w *World) quietContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	qctx, cancel := context.WithTimeout(ctx, w.opts.Quiet)
