@@ -30,8 +30,8 @@ type quiescenceProbe struct {
 
 func newQuiescenceProbe(opts Options, base string) quiescenceProbe {
 	token := opts.ControlToken
-	if ct, ok := opts.Target.(ControlTarget); ok && token == "" {
-		token = ct.ControlToken()
+	if ct, ok := opts.Target.(ControlTarget); ok {
+		token = ct.ControlToken() // the target knows its own
 	}
 	return quiescenceProbe{url: base + "/sim/v1/quiescence", token: token,
 		client: &http.Client{Timeout: opts.Quiet + opts.Deadline}}
