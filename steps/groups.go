@@ -40,6 +40,7 @@ func registerVocabulary(sc *godog.ScenarioContext) {
 			sc.Step(p.Regexp(), fn)
 		}
 	}
+	registerWindows(sc, v)
 }
 
 func stepFunctions() map[string]any {
@@ -96,6 +97,7 @@ func (w *World) postOp(ctx context.Context, a *Actor, path string, body map[stri
 }
 
 func (w *World) send(ctx context.Context, a *Actor, method, path string, data []byte, must bool, what string) error {
+	w.log.Sent()
 	resp, err := a.REST.Raw(ctx, method, path, data)
 	if resp.HTTPStatus == 0 && err != nil {
 		return fmt.Errorf("%s: no reply: %w", what, err)

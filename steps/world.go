@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -33,6 +34,7 @@ type World struct {
 	lastReply  *reply           // the last REST reply (features/README.md, "Last reply")
 	lastMatch  *eventlog.Entry  // the last matched notification
 	bayeux     []bayeuxExchange // handshake/subscribe replies of V27/V28, for V29
+	probe      quiescenceProbe  // ends quiet periods early where the target can tell (quiescence.go)
 }
 
 // reply is one REST reply as a step saw it.
@@ -51,6 +53,9 @@ type Actor struct {
 	UserID   string
 	DeviceID string
 	DN       string
+	// LoginDevice is the role's device as GET read it when the role logged in: what the role knows of its
+	// device until a notification says otherwise.
+	LoginDevice json.RawMessage
 }
 
 type worldKey struct{}
@@ -76,6 +81,7 @@ func newWorld(ctx context.Context, opts Options, scenarioID string, needs Needs)
 	return &World{
 		opts: opts, scenarioID: scenarioID, baseURL: strings.TrimSuffix(base, "/"), release: release,
 		actors: map[string]*Actor{}, clients: map[string]*gws.Client{}, log: eventlog.New(), sipCluster: sip,
+		probe: newQuiescenceProbe(opts, strings.TrimSuffix(base, "/")),
 	}, nil
 }
 
@@ -146,7 +152,8 @@ func (w *World) actor(ctx context.Context, role string) (*Actor, error) {
 	if len(me.Devices) == 0 {
 		return nil, fmt.Errorf("%s has no device on the target", role)
 	}
-	a = &Actor{Role: role, REST: rest, UserID: me.ID, DeviceID: me.Devices[0].ID, DN: me.Devices[0].PhoneNumber}
+	a = &Actor{Role: role, REST: rest, UserID: me.ID, DeviceID: me.Devices[0].ID, DN: me.Devices[0].PhoneNumber,
+		LoginDevice: me.Devices[0].Raw}
 	obs, id := w.opts.Observer, w.scenarioID
 	a.CometD = bayeux.New(bayeux.Config{
 		URL:        w.baseURL + "/api/v2/notifications",

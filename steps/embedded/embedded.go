@@ -7,6 +7,7 @@ package embedded
 
 import (
 	"context"
+	"crypto/rand"
 
 	"github.com/coachsim/coachsim/fixtures"
 	"github.com/coachsim/coachsim/simulator"
@@ -23,12 +24,19 @@ type Target struct {
 func (t Target) Acquire(_ context.Context, needs steps.Needs) (string, func(), error) {
 	env := fixtures.Default()
 	env.SIPCluster = needs.SIPCluster
-	lb, err := simulator.StartLoopback(env, t.Options...)
+	opts := append([]simulator.Option{simulator.WithControl(controlToken)}, t.Options...)
+	lb, err := simulator.StartLoopback(env, opts...)
 	if err != nil {
 		return "", nil, err
 	}
 	return lb.URL, lb.Close, nil
 }
+
+// controlToken guards the control API of every embedded simulator; absence checks use its quiescence probe.
+var controlToken = rand.Text()
+
+// ControlToken is the bearer token of the embedded simulators' control API (steps.ControlTarget).
+func (Target) ControlToken() string { return controlToken }
 
 // Isolated is true: every scenario has a simulator of its own.
 func (Target) Isolated() bool { return true }
