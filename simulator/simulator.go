@@ -46,6 +46,7 @@ type config struct {
 	logger     *slog.Logger
 	clock      clock.Clock
 	deviations Deviations
+	wire       WireDeviations
 	cometd     cometd.Config
 	seed       uint64
 	control    string
@@ -152,7 +153,9 @@ func New(env *fixtures.Environment, opts ...Option) *Simulator {
 	}
 	notify := cometd.New(ccfg, func(r *http.Request) (string, bool) { return rest.UserOf(r) })
 	sim.notify = notify
-	sim.out = newDelivery(sim.faults.Delay, func(p engine.Published) { notify.Publish(p.UserID, p.Channel, p.Data) })
+	sim.out = newDelivery(sim.faults.Delay, func(p engine.Published) {
+		notify.Publish(p.UserID, p.Channel, cfg.wire.notification(p.Data))
+	})
 	sinks := []engine.Sink{sim.out.deliver}
 	for _, fn := range cfg.observers {
 		sinks = append(sinks, observer(fn))
@@ -184,6 +187,7 @@ func New(env *fixtures.Environment, opts ...Option) *Simulator {
 			api.ServeHTTP(w, r)
 		}))
 	}
+	sim.handler = cfg.wire.handler(sim.handler)
 	return sim
 }
 

@@ -20,7 +20,8 @@ type stepGroup interface {
 }
 
 func groups() []stepGroup {
-	return []stepGroup{sessionSteps{}, callSteps{}, supervisionSteps{}, notificationSteps{}, callDataSteps{}, agentStateSteps{}}
+	return []stepGroup{sessionSteps{}, callSteps{}, supervisionSteps{}, notificationSteps{}, callDataSteps{}, agentStateSteps{},
+		sessionLossSteps{}}
 }
 
 // vocabulary is loaded once per Register from the embedded README, so the patterns registered are exactly
@@ -41,6 +42,7 @@ func registerVocabulary(sc *godog.ScenarioContext) {
 		}
 	}
 	registerWindows(sc, v)
+	registerShapeCheck(sc)
 }
 
 func stepFunctions() map[string]any {
