@@ -66,7 +66,7 @@ func (d WireDeviations) handler(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		buf := &heldReply{ResponseWriter: w}
+		buf := &bufferedReply{ResponseWriter: w}
 		next.ServeHTTP(buf, r)
 		body := stripUnknownClientAdvice(buf.body.Bytes())
 		w.Header().Del("Content-Length")
@@ -77,21 +77,21 @@ func (d WireDeviations) handler(next http.Handler) http.Handler {
 	})
 }
 
-// heldReply keeps a reply's status and body until the handler returns.
-type heldReply struct {
+// bufferedReply keeps a reply's status and body until the handler returns.
+type bufferedReply struct {
 	http.ResponseWriter
 	status int
 	body   bytes.Buffer
 }
 
-func (h *heldReply) WriteHeader(code int) {
+func (h *bufferedReply) WriteHeader(code int) {
 	if h.status == 0 {
 		h.status = code
 	}
 }
-func (h *heldReply) Write(p []byte) (int, error) { return h.body.Write(p) }
-func (h *heldReply) Flush()                      {}
-func (h *heldReply) Unwrap() http.ResponseWriter { return h.ResponseWriter }
+func (h *bufferedReply) Write(p []byte) (int, error) { return h.body.Write(p) }
+func (h *bufferedReply) Flush()                      {}
+func (h *bufferedReply) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 
 func stripUnknownClientAdvice(body []byte) []byte {
 	var msgs []map[string]json.RawMessage

@@ -187,6 +187,10 @@ type Options struct {
 	Deadline time.Duration
 	// Quiet is the quiet period of "no ... " assertions (default 300ms).
 	Quiet time.Duration
+	// ControlToken, when set, is the bearer token of the target's coachsim control API (coachsim serve
+	// --control): absence checks then ask it for quiescence and end their quiet period as soon as nothing
+	// more is on its way (quiescence.go). A target that implements ControlTarget supplies its own instead.
+	ControlToken string
 	// Observer, if set, receives every REST exchange and every notification of every scenario, for reports.
 	Observer Observer
 	// Pool lends the profile's role sets to the scenarios of a shared target (nil: made from Profile by the

@@ -73,3 +73,10 @@ Feature: Authentication and the HTTP session
       """
       {"statusCode": 0, "user": {"userName": "${supervisor1.userName}"}}
       """
+
+  @SES-AUTH-008 @inferred
+  Scenario: The refusal carries no login challenge
+    A request without credentials MUST be refused without a WWW-Authenticate header, so that a browser opens no login dialog.
+    When an anonymous client sends GET /api/v2/me
+    Then the reply has HTTP status 403
+    And the reply has no "WWW-Authenticate" header

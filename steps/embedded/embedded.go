@@ -13,8 +13,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
-	"sync"
 
 	"github.com/coachsim/coachsim/fixtures"
 	"github.com/coachsim/coachsim/simulator"
@@ -31,19 +29,22 @@ type Target struct {
 func (t Target) Acquire(_ context.Context, needs steps.Needs) (string, func(), error) {
 	env := fixtures.Default()
 	env.SIPCluster = needs.SIPCluster
-	lb, err := simulator.StartLoopback(env, append(slices.Clone(t.Options), simulator.WithControl(controlToken()))...)
+	opts := append([]simulator.Option{simulator.WithControl(controlToken)}, t.Options...)
+	lb, err := simulator.StartLoopback(env, opts...)
 	if err != nil {
 		return "", nil, err
 	}
 	return lb.URL, lb.Close, nil
 }
 
+// controlToken guards the control API of every embedded simulator; absence checks use its quiescence probe.
+var controlToken = rand.Text()
+
+// ControlToken is the bearer token of the embedded simulators' control API (steps.ControlTarget).
+func (Target) ControlToken() string { return controlToken }
+
 // Isolated is true: every scenario has a simulator of its own.
 func (Target) Isolated() bool { return true }
-
-// controlToken is the bearer token of the control API of every simulator this process starts: random, so
-// nothing outside the process can use it.
-var controlToken = sync.OnceValue(func() string { return rand.Text() })
 
 // ExpireSessions ends every CometD session of the simulator at baseURL through its control API
 // (POST /sim/v1/faults {"expireSessions":true}), as if the server had lost them.
@@ -53,7 +54,7 @@ func (Target) ExpireSessions(ctx context.Context, baseURL string) error {
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+controlToken())
+	req.Header.Set("Authorization", "Bearer "+controlToken)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
