@@ -110,6 +110,13 @@ func runBite(t *testing.T, opts []simulator.Option, paths, mustFail, evidence []
 			continue
 		}
 		msg := failureMessage(s)
+		if strings.Contains(msg, "SPEC.md §2.1") {
+			// the notification itself is the evidence, and the step it arrived in is the one that failed
+			st := failedStep(s)
+			if st == nil || !strings.Contains(st.Closest, "CallStateChangeMessage") || !strings.Contains(st.Expected, "SPEC.md §2.1") {
+				t.Errorf("%s: the failed step does not carry the notification as evidence: %+v", id, st)
+			}
+		}
 		for _, want := range evidence {
 			if !strings.Contains(msg, want) {
 				t.Errorf("%s failed without %q in its message:\n%s", id, want, msg)
@@ -120,4 +127,13 @@ func runBite(t *testing.T, opts []simulator.Option, paths, mustFail, evidence []
 	if passed == 0 {
 		t.Errorf("no scenario of %v passed: the deviation should break only what it concerns", paths)
 	}
+}
+
+func failedStep(s reports.Scenario) *reports.Step {
+	for i := range s.Steps {
+		if s.Steps[i].Outcome == reports.Failed {
+			return &s.Steps[i]
+		}
+	}
+	return nil
 }

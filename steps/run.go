@@ -198,6 +198,9 @@ func (r *recorder) hook(sc *godog.ScenarioContext) {
 				s.Started = s.Finished
 			}
 			s.Outcome = reports.Outcome(status.String())
+			if err != nil && status == godog.StepPassed {
+				s.Outcome = reports.Failed // an After-step hook failed it (the shape check of SPEC.md §2.1)
+			}
 			if err != nil {
 				s.Error = err.Error()
 				s.Expected, s.Closest = evidenceOf(err)
@@ -395,6 +398,10 @@ func Probe(ctx context.Context, opts Options) (string, error) {
 
 // evidenceOf extracts, from a failed wait, what was expected and the closest notification that arrived.
 func evidenceOf(err error) (expected, closest string) {
+	var se *ShapeError
+	if errors.As(err, &se) {
+		return "the shapes of SPEC.md §2.1, which these members break: " + se.ViolationsJSON(), se.Notification.Pretty("")
+	}
 	var te *eventlog.TimeoutError
 	if errors.As(err, &te) {
 		expected = te.Expected

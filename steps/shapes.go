@@ -1,7 +1,9 @@
 package steps
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -30,6 +32,23 @@ func (e *ShapeError) Error() string {
 	b.WriteString("received:\n")
 	b.WriteString(e.Notification.Pretty("  "))
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// ViolationsJSON renders the violations as one JSON object, member path -> problem, for reports.
+func (e *ShapeError) ViolationsJSON() string {
+	m := make(map[string]string, len(e.Violations))
+	for _, v := range e.Violations {
+		if prev, dup := m[v.Member]; dup {
+			m[v.Member] = prev + "; " + v.Problem
+			continue
+		}
+		m[v.Member] = v.Problem
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(m)
+	return strings.TrimSpace(b.String())
 }
 
 // shapeChecks holds the scenario's violations not yet reported. World.mu guards it.
