@@ -9,7 +9,8 @@
 // Concurrency contract: each scenario builds its own World in a Before hook and carries it in the context
 // under an unexported key; nothing is shared between scenarios except the immutable Options. Scenarios may
 // therefore run concurrently, in random order — on an isolated target (a fresh server per scenario) — or
-// one at a time against a shared, long-lived server, which the After hook returns to a clean state.
+// against a shared, long-lived server one at a time, or one per role set of the profile's pool (RolePool),
+// which the After hook returns to a clean state.
 package steps
 
 import (
@@ -25,7 +26,7 @@ type Target interface {
 	// releases it when the scenario ends. needs says what the scenario requires of the environment.
 	Acquire(ctx context.Context, needs Needs) (baseURL string, release func(), err error)
 	// Isolated reports whether every Acquire gets a server of its own. A shared target makes the suite run
-	// scenarios one at a time and clean up after each.
+	// scenarios one per role set at a time (Options.MaxConcurrency) and clean up after each.
 	Isolated() bool
 }
 
