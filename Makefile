@@ -59,6 +59,10 @@ lint: ## gofmt and go vet
 bench: ## benchmarks (REST throughput, notification latency, engine)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
+.PHONY: bench-pools
+bench-pools: ## the quick suite against one long-lived server: serial vs four role sets (fixtures/pools.yaml), ratio printed
+	$(GO) test -run '^$$' -bench '^BenchmarkTargetRolePools$$' -benchtime 1x ./steps
+
 ROUNDS ?= 3
 .PHONY: bench-peers
 bench-peers: build ## coachsim's notification path vs the Faye and CometD Node servers (ROUNDS interleaved rounds, default 3)
