@@ -176,7 +176,7 @@ func New(env *fixtures.Environment, opts ...Option) *Simulator {
 	}
 	if cfg.control != "" {
 		ctl := control.Handler(control.Config{Token: cfg.control, Engine: sim.eng, Env: env, Faults: sim.faults,
-			Reset: sim.Reset, ExpireSessions: sim.notify.ExpireAll, Quiescent: sim.quiescent, Seed: sim.seed(),
+			Reset: sim.Reset, ExpireSessions: sim.notify.ExpireAll, ExpireSessionsOf: sim.notify.ExpireUser, Quiescent: sim.quiescent, Seed: sim.seed(),
 			Logger: cfg.logger})
 		api := sim.handler
 		sim.handler = restapi.CleanPaths(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -214,30 +214,21 @@ func sessionExpires(ctx context.Context, role string) error {
 		return err
 	}
 	if ex, ok := w.opts.Target.(SessionExpirer); ok {
-		return w.expireEverySession(ctx, ex)
+		return w.expireOnDemand(ctx, ex, a)
 	}
 	return w.waitOutMaxInterval(ctx, a)
 }
 
-// expireEverySession has the target end every session on demand, then waits until every logged-in role's
-// client has a session again, so that later steps lose none of their notifications.
-func (w *World) expireEverySession(ctx context.Context, ex SessionExpirer) error {
-	w.mu.Lock()
-	actors := make([]*Actor, 0, len(w.actors))
-	for _, a := range w.actors {
-		actors = append(actors, a)
+// expireOnDemand has the target end the role's sessions at once.
+func (w *World) expireOnDemand(ctx context.Context, ex SessionExpirer, a *Actor) error {
+	id := a.CometD.ClientID()
+	if id == "" {
+		return fmt.Errorf("%s has no CometD session to lose (client %s)", a.Role, a.CometD.State())
 	}
-	w.mu.Unlock()
-	for _, a := range actors {
-		a.lost = &lostSession{clientID: a.CometD.ClientID(), mark: a.meta.len()}
-	}
-	if err := ex.ExpireSessions(ctx, w.baseURL); err != nil {
-		return fmt.Errorf("ending the target's CometD sessions: %w", err)
-	}
-	for _, a := range actors {
-		if err := w.awaitNewSession(ctx, a); err != nil {
-			return err
-		}
+	a.lost = &lostSession{clientID: id, mark: a.meta.len()}
+	user := w.opts.Profile.Roles[a.Role].User
+	if err := ex.ExpireSessions(ctx, w.baseURL, user); err != nil {
+		return fmt.Errorf("ending %s's CometD sessions (user %s) on the target: %w", a.Role, user, err)
 	}
 	return nil
 }

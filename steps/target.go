@@ -30,12 +30,13 @@ type Target interface {
 	Isolated() bool
 }
 
-// SessionExpirer is implemented by a Target that can end every CometD session of a server it provides on
-// demand, as if the server had lost them (the embedded simulator, through its control API). Session-loss
-// steps use it instead of waiting out the server's max interval (features/README.md, "Session loss").
+// SessionExpirer is implemented by a Target that can end a user's CometD sessions on demand, as if the
+// server had lost them (the embedded simulator, through its control API). Session-loss steps use it instead
+// of waiting out the server's max interval (features/README.md, "CometD session loss").
 type SessionExpirer interface {
-	// ExpireSessions ends every CometD session of the server at baseURL (one Acquire returned).
-	ExpireSessions(ctx context.Context, baseURL string) error
+	// ExpireSessions ends every CometD session of the user (a user name) on the server at baseURL (one
+	// Acquire returned).
+	ExpireSessions(ctx context.Context, baseURL, user string) error
 }
 
 // Needs is what a scenario requires of the server's environment (from its tags).

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -47,11 +48,14 @@ func (Target) ControlToken() string { return controlToken }
 // Isolated is true: every scenario has a simulator of its own.
 func (Target) Isolated() bool { return true }
 
-// ExpireSessions ends every CometD session of the simulator at baseURL through its control API
-// (POST /sim/v1/faults {"expireSessions":true}), as if the server had lost them.
-func (Target) ExpireSessions(ctx context.Context, baseURL string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+"/sim/v1/faults",
-		bytes.NewReader([]byte(`{"expireSessions":true}`)))
+// ExpireSessions ends every CometD session of the user on the simulator at baseURL through its control API
+// (POST /sim/v1/faults {"expireSessionsOf":user}), as if the server had lost them.
+func (Target) ExpireSessions(ctx context.Context, baseURL, user string) error {
+	body, err := json.Marshal(map[string]string{"expireSessionsOf": user})
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, baseURL+"/sim/v1/faults", bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
@@ -62,9 +66,9 @@ func (Target) ExpireSessions(ctx context.Context, baseURL string) error {
 		return fmt.Errorf("control API: %w", err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	reply, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("control API: POST /sim/v1/faults: HTTP %d %s", resp.StatusCode, bytes.TrimSpace(body))
+		return fmt.Errorf("control API: POST /sim/v1/faults: HTTP %d %s", resp.StatusCode, bytes.TrimSpace(reply))
 	}
 	return nil
 }

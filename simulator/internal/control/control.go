@@ -46,6 +46,8 @@ type Config struct {
 	Reset func(ctx context.Context) error
 	// ExpireSessions ends every CometD session.
 	ExpireSessions func()
+	// ExpireSessionsOf ends every CometD session of one user (by user id) and returns how many ended.
+	ExpireSessionsOf func(userID string) int
 	// Quiescent reports whether every notification so far is delivered (GET /quiescence, quiescence.go).
 	Quiescent func() bool
 	// Seed is the script's seed, for the state report (0: no script).
@@ -272,6 +274,7 @@ func (a *api) state(w http.ResponseWriter, r *http.Request) {
 // faultsBody is what POST /sim/v1/faults accepts; any combination of members may be given at once.
 type faultsBody struct {
 	ExpireSessions       bool      `json:"expireSessions"`
+	ExpireSessionsOf     *string   `json:"expireSessionsOf"`
 	DelayNotificationsMs *float64  `json:"delayNotificationsMs"`
 	FailNext             *failNext `json:"failNext"`
 }
@@ -291,8 +294,8 @@ func (a *api) postFaults(w http.ResponseWriter, r *http.Request) {
 		restapi.WriteError(w, err)
 		return
 	}
-	if !body.ExpireSessions && body.DelayNotificationsMs == nil && body.FailNext == nil {
-		restapi.WriteError(w, bad(restapi.StatusMissingParameter, "give at least one of expireSessions, delayNotificationsMs, failNext"))
+	if !body.ExpireSessions && body.ExpireSessionsOf == nil && body.DelayNotificationsMs == nil && body.FailNext == nil {
+		restapi.WriteError(w, bad(restapi.StatusMissingParameter, "give at least one of expireSessions, expireSessionsOf, delayNotificationsMs, failNext"))
 		return
 	}
 	// Validate everything before changing anything.
@@ -323,6 +326,22 @@ func (a *api) postFaults(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	var expireUser fixtures.User
+	if name := body.ExpireSessionsOf; name != nil {
+		var found bool
+		if *name == "" {
+			restapi.WriteError(w, bad(restapi.StatusInvalidValue, "expireSessionsOf must name a user"))
+			return
+		}
+		if expireUser, found = a.cfg.Env.UserByName(*name); !found {
+			restapi.WriteError(w, bad(restapi.StatusNotFound, "expireSessionsOf %q is not a user of this environment", *name))
+			return
+		}
+		if a.cfg.ExpireSessionsOf == nil {
+			restapi.WriteError(w, bad(restapi.StatusInvalidState, "this simulator cannot end one user's sessions"))
+			return
+		}
+	}
 	if body.DelayNotificationsMs != nil {
 		a.cfg.Faults.setDelay(delay)
 	}
@@ -331,6 +350,8 @@ func (a *api) postFaults(w http.ResponseWriter, r *http.Request) {
 	}
 	if body.ExpireSessions {
 		a.cfg.ExpireSessions()
+	} else if body.ExpireSessionsOf != nil {
+		a.cfg.ExpireSessionsOf(expireUser.ID)
 	}
 	a.writeFaults(w)
 }
