@@ -46,6 +46,8 @@ type Config struct {
 	Reset func(ctx context.Context) error
 	// ExpireSessions ends every CometD session.
 	ExpireSessions func()
+	// Quiescent reports whether every notification so far is delivered (GET /quiescence, quiescence.go).
+	Quiescent func() bool
 	// Seed is the script's seed, for the state report (0: no script).
 	Seed   uint64
 	Logger *slog.Logger
@@ -72,6 +74,7 @@ func Handler(cfg Config) http.Handler {
 		{"/calls", map[string]http.HandlerFunc{http.MethodPost: a.inbound}},
 		{"/calls/{id}", map[string]http.HandlerFunc{http.MethodDelete: a.disconnect}},
 		{"/state", map[string]http.HandlerFunc{http.MethodGet: a.state}},
+		{"/quiescence", map[string]http.HandlerFunc{http.MethodGet: a.quiescence}},
 		{"/faults", map[string]http.HandlerFunc{http.MethodGet: a.getFaults, http.MethodPost: a.postFaults,
 			http.MethodDelete: a.clearFaults}},
 	} {
