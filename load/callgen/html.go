@@ -71,7 +71,7 @@ func (s Summary) view() pageView {
 
 var palette = []string{"#1f6feb", "#d1242f", "#1a7f37", "#9a6700", "#8250df", "#bf3989"}
 
-const chartW, chartH, padL, padB, padT = 720.0, 220.0, 56.0, 28.0, 12.0
+const chartW, chartH, padL, padB, padT, padR = 740.0, 230.0, 56.0, 28.0, 22.0, 28.0
 
 // lineChart draws series over ts (NaN leaves a gap) with axes and a legend.
 func lineChart(title, unit string, ts []float64, series map[string][]float64) template.HTML {
@@ -96,7 +96,7 @@ func lineChart(title, unit string, ts []float64, series map[string][]float64) te
 		maxY = 1
 	}
 	maxY = niceCeil(maxY)
-	x := func(t float64) float64 { return padL + t/maxT*(chartW-padL-8) }
+	x := func(t float64) float64 { return padL + t/maxT*(chartW-padL-padR) }
 	y := func(v float64) float64 { return padT + (1-v/maxY)*(chartH-padT-padB) }
 	axes(&b, maxT, maxY, unit, x, y)
 	names := slices.Sorted(maps.Keys(series))
@@ -118,7 +118,7 @@ func lineChart(title, unit string, ts []float64, series map[string][]float64) te
 		}
 		fmt.Fprintf(&b, `<path d="%s" fill="none" stroke="%s" stroke-width="1.8"/>`, path.String(), color)
 		fmt.Fprintf(&b, `<rect x="%.0f" y="%.0f" width="10" height="10" fill="%s"/><text x="%.0f" y="%.0f" class="lg">%s</text>`,
-			padL+float64(i)*200, chartH+10, color, padL+float64(i)*200+14, chartH+19, template.HTMLEscapeString(name))
+			padL+float64(i)*172, chartH+10, color, padL+float64(i)*172+14, chartH+19, template.HTMLEscapeString(name))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
@@ -134,7 +134,7 @@ func axes(b *strings.Builder, maxT, maxY float64, unit string, x, y func(float64
 		t := maxT * float64(i) / 4
 		fmt.Fprintf(b, `<text x="%.1f" y="%.0f" class="tick" text-anchor="middle">%ss</text>`, x(t), y(0)+16, short(t))
 	}
-	fmt.Fprintf(b, `<text x="4" y="%.0f" class="tick">%s</text>`, padT+4, template.HTMLEscapeString(unit))
+	fmt.Fprintf(b, `<text x="%.0f" y="%.0f" class="tick" text-anchor="end">%s</text>`, padL-4, padT-10, template.HTMLEscapeString(unit))
 }
 
 // distChart draws, per measurement, p50, p90, p99 and p99.9 on a logarithmic millisecond axis.
@@ -142,7 +142,7 @@ func distChart(rows []measureRow) template.HTML {
 	if len(rows) == 0 {
 		return template.HTML(`<p class="none">nothing was measured</p>`)
 	}
-	const rowH, labelW = 22.0, 190.0
+	const rowH, labelW = 22.0, 215.0
 	h := rowH*float64(len(rows)) + 40
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg role="img" aria-label="latency distribution" viewBox="0 0 %.0f %.0f" width="%.0f" height="%.0f">`, chartW, h, chartW, h)
@@ -153,7 +153,7 @@ func distChart(rows []measureRow) template.HTML {
 	hi = math.Pow(10, math.Ceil(math.Log10(hi)))
 	x := func(v float64) float64 {
 		v = math.Max(v, lo)
-		return labelW + (math.Log10(v)-math.Log10(lo))/(math.Log10(hi)-math.Log10(lo))*(chartW-labelW-10)
+		return labelW + (math.Log10(v)-math.Log10(lo))/(math.Log10(hi)-math.Log10(lo))*(chartW-labelW-padR)
 	}
 	for d := lo; d <= hi*1.001; d *= 10 {
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="4" x2="%.1f" y2="%.0f" class="grid"/><text x="%.1f" y="%.0f" class="tick" text-anchor="middle">%s ms</text>`,
@@ -223,7 +223,7 @@ var pageTemplate = template.Must(template.New("load").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>coachsim load: {{.S.Target}}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
-body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:780px;color:#1f2328;padding:0 12px}
+body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:800px;color:#1f2328;padding:0 12px}
 h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px;border-bottom:1px solid #d0d7de;padding-bottom:4px}
 .verdict{display:inline-block;padding:4px 10px;border-radius:6px;font-weight:600;color:#fff}
 .pass{background:#1a7f37}.fail{background:#d1242f}
