@@ -276,7 +276,7 @@ func (v *validator) duration(call map[string]any) {
 	}
 }
 
-// participants: objects whose phoneNumber is a non-empty string (SPEC.md §12.8).
+// participants: objects whose phoneNumber is a non-empty string (SPEC.md §12.8), other than the owner's.
 func (v *validator) participants(call map[string]any) {
 	list, ok := v.array(call, "participants", "call")
 	if !ok {
@@ -289,7 +289,9 @@ func (v *validator) participants(call map[string]any) {
 			v.add(at, "expected an object {phoneNumber, digits, formattedPhoneNumber, e164Number}, got %s", kindOf(x))
 			continue
 		}
-		v.nonEmpty(o, "phoneNumber", at, true)
+		if dn, ok := v.nonEmpty(o, "phoneNumber", at, true); ok && v.knownDN(dn) {
+			v.add(join(at, "phoneNumber"), "expected another party: participants never list the call's owner, got the receiving user's DN %q", dn)
+		}
 		for _, name := range participantStrings[1:] {
 			v.str(o, name, at, false)
 		}

@@ -119,6 +119,9 @@ var _ = Describe("Validate", func() {
 		Entry("a participant without phoneNumber", func(m map[string]any) {
 			sub(m, "call")["participants"] = []any{map[string]any{"digits": "5002"}}
 		}, "call.participants[0].phoneNumber", "no member"),
+		Entry("the owner among the participants", func(m map[string]any) {
+			sub(m, "call")["participants"] = []any{map[string]any{"phoneNumber": "5001", "digits": "5001"}}
+		}, "call.participants[0].phoneNumber", "never list the call's owner"),
 		Entry("participants an object", func(m map[string]any) { sub(m, "call")["participants"] = map[string]any{} },
 			"call.participants", "expected an array, got an object"),
 		Entry("a flag as a string", func(m map[string]any) { sub(m, "call")["monitoring"] = "false" },
