@@ -22,6 +22,8 @@ const (
 	TagKnownGap   = "@known-gap"   // the reference simulator is known to fail it; the description says why
 	TagSIPCluster = "@sip-cluster" // needs a server whose environment is a SIP Cluster
 	TagSlow       = "@slow"        // may wait out a server's timers against a target; quick runs leave it out
+	// TagUnregistered needs a server where agent3's device is not registered with the switch (SPEC §11.1).
+	TagUnregistered = "@unregistered-device"
 )
 
 // Roles are the user role names steps may use; they equal the default users of behaviour.md §1.
@@ -304,7 +306,7 @@ func isLabelTag(name string) bool {
 }
 
 func knownOtherTag(name string) bool {
-	return name == TagWIP || name == TagKnownGap || name == TagSIPCluster || name == TagSlow
+	return name == TagWIP || name == TagKnownGap || name == TagSIPCluster || name == TagSlow || name == TagUnregistered
 }
 
 func checkScenario(sc *messages.Scenario, file string, add func(int64, string, ...any)) Scenario {

@@ -6,6 +6,10 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/cucumber/godog"
+
+	"github.com/coachsim/coachsim/steps/internal/eventlog"
 )
 
 // agentStateSteps: agent-state requests, StartContactCenterSession with several channels, reads of any path
@@ -19,6 +23,8 @@ func (agentStateSteps) phrases() map[string]any {
 		"V62": readPath,
 		"V63": superviseListedDevice,
 		"V64": replyLacksHeader,
+		"V65": agent3Unregistered,
+		"V66": receivesErrorMessage,
 	}
 }
 
@@ -148,4 +154,29 @@ func replyLacksHeader(ctx context.Context, name string) error {
 		return fmt.Errorf("%s: expected no %s header, got %q (HTTP %d)", r.what, name, got, r.HTTPStatus)
 	}
 	return nil
+}
+
+// V65: like V06, a precondition of the environment that cannot be set over the API; a shared target whose
+// profile does not say so skips the scenario.
+func agent3Unregistered(ctx context.Context) error {
+	if !worldFrom(ctx).agent3Unregistered {
+		return godog.ErrSkip
+	}
+	return nil
+}
+
+// V66: an ErrorMessage on /v2/me/devices naming the role's own device (SPEC §11.8).
+func receivesErrorMessage(ctx context.Context, role string) error {
+	w := worldFrom(ctx)
+	a, err := w.actor(ctx, role)
+	if err != nil {
+		return err
+	}
+	m, err := eventlog.Notification(eventlog.Expect{Channel: "/v2/me/devices", MessageType: "ErrorMessage",
+		Data: json.RawMessage(`{"devicePath":"/devices/` + a.DeviceID + `"}`)})
+	if err != nil {
+		return err
+	}
+	_, err = w.await(ctx, role, m)
+	return err
 }

@@ -48,6 +48,12 @@ func TestSessionSuiteBites(t *testing.T) {
 			mustFail:  []string{"SES-DIR-004", "SES-DIR-005"},
 		},
 		{
+			name:      "a back-end failure publishes no ErrorMessage",
+			deviation: simulator.Deviations{NoErrorMessage: true},
+			paths:     []string{"session/unregistered.feature"},
+			mustFail:  []string{"SES-UNREG-003"},
+		},
+		{
 			name:      "unauthenticated requests get 401 with a Basic challenge",
 			deviation: simulator.Deviations{AuthChallenge: true},
 			paths:     []string{"session/auth.feature"},

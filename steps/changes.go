@@ -30,7 +30,7 @@ var actionPhrases = map[string]bool{
 var otherPhrases = map[string]bool{
 	"V01": true, "V03": true, "V04": true, "V05": true, "V06": true, "V21": true, "V22": true, "V23": true,
 	"V24": true, "V25": true, "V26": true, "V29": true, "V30": true, "V31": true, "V32": true, "V33": true,
-	"V34": true, "V35": true, "V36": true, "V37": true, "V64": true, "V81": true, "V83": true,
+	"V34": true, "V35": true, "V36": true, "V37": true, "V64": true, "V65": true, "V66": true, "V81": true, "V83": true,
 }
 
 // registerWindows tells each scenario's event log where steps begin and which of them are actions, so that

@@ -36,7 +36,7 @@ func BenchmarkTargetRolePools(b *testing.B) {
 		status, feats := steps.Run(context.Background(), steps.RunOptions{
 			Options:  steps.Options{Target: steps.SharedTarget(lb.URL), Profile: p},
 			Features: features.Files(),
-			Tags:     "~@wip && ~@sip-cluster && ~@slow",
+			Tags:     "~@wip && ~@sip-cluster && ~@slow && ~@unregistered-device",
 			Output:   io.Discard,
 		})
 		elapsed := time.Since(start)

@@ -95,6 +95,7 @@ func Register(sc *godog.ScenarioContext, opts Options) {
 		needs := Needs{}
 		for _, t := range s.Tags {
 			needs.SIPCluster = needs.SIPCluster || t.Name == "@sip-cluster"
+			needs.UnregisteredDevice = needs.UnregisteredDevice || t.Name == "@unregistered-device"
 		}
 		w, err := newWorld(ctx, opts, s.Id, needs)
 		if err != nil {

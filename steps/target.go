@@ -43,6 +43,8 @@ type SessionExpirer interface {
 type Needs struct {
 	// SIPCluster: the scenario is tagged @sip-cluster.
 	SIPCluster bool
+	// UnregisteredDevice: the scenario is tagged @unregistered-device (agent3's device is not registered).
+	UnregisteredDevice bool
 }
 
 // SharedTarget is a long-lived server at a fixed base URL, e.g. a vendor's implementation.
@@ -70,6 +72,9 @@ type Profile struct {
 	// SIPCluster says the shared target's environment is a SIP Cluster (scenarios tagged @sip-cluster
 	// need one; an isolated target starts one for them).
 	SIPCluster bool `yaml:"sipCluster"`
+	// Agent3Unregistered says agent3's device on the shared target is not registered with the switch
+	// (scenarios tagged @unregistered-device need that; an isolated target starts such a simulator).
+	Agent3Unregistered bool `yaml:"agent3Unregistered"`
 	// CometDMaxInterval is how long the target keeps a CometD session whose client stopped polling (its
 	// max interval; default 15s, the GWS setting). Session-loss scenarios against a target that cannot end
 	// sessions on demand stop polling for this long, plus a margin, to make the server end a session.

@@ -29,14 +29,15 @@ type World struct {
 	actors  map[string]*Actor
 	clients map[string]*gws.Client // each role's one REST client, created on first use
 
-	log        *eventlog.Log
-	sipCluster bool
-	lastReply  *reply           // the last REST reply (features/README.md, "Last reply")
-	lastMatch  *eventlog.Entry  // the last matched notification
-	bayeux     []bayeuxExchange // handshake/subscribe replies of V27/V28, for V29
-	probe      quiescenceProbe  // ends quiet periods early where the target can tell (quiescence.go)
-	shapes     shapeChecks      // notifications breaking SPEC.md §2.1, reported at the end of the step
-	loss       sessionLoss      // V80's reply, for V81
+	log                *eventlog.Log
+	sipCluster         bool
+	agent3Unregistered bool             // agent3's device is not registered (@unregistered-device)
+	lastReply          *reply           // the last REST reply (features/README.md, "Last reply")
+	lastMatch          *eventlog.Entry  // the last matched notification
+	bayeux             []bayeuxExchange // handshake/subscribe replies of V27/V28, for V29
+	probe              quiescenceProbe  // ends quiet periods early where the target can tell (quiescence.go)
+	shapes             shapeChecks      // notifications breaking SPEC.md §2.1, reported at the end of the step
+	loss               sessionLoss      // V80's reply, for V81
 }
 
 // reply is one REST reply as a step saw it.
@@ -93,13 +94,13 @@ func newWorld(ctx context.Context, opts Options, scenarioID string, needs Needs)
 		return nil, fmt.Errorf("acquiring the target: %w", err)
 	}
 	release := func() { releaseTarget(); releaseSet() }
-	sip := opts.Profile.SIPCluster
+	sip, unregistered := opts.Profile.SIPCluster, opts.Profile.Agent3Unregistered
 	if opts.Target.Isolated() {
-		sip = needs.SIPCluster
+		sip, unregistered = needs.SIPCluster, needs.UnregisteredDevice
 	}
 	return &World{
 		opts: opts, scenarioID: scenarioID, baseURL: strings.TrimSuffix(base, "/"), release: release,
-		actors: map[string]*Actor{}, clients: map[string]*gws.Client{}, log: eventlog.New(), sipCluster: sip,
+		actors: map[string]*Actor{}, clients: map[string]*gws.Client{}, log: eventlog.New(), sipCluster: sip, agent3Unregistered: unregistered,
 		probe: newQuiescenceProbe(opts, strings.TrimSuffix(base, "/")),
 	}, nil
 }

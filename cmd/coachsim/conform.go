@@ -189,6 +189,7 @@ func loadProfile(path string) (steps.Profile, error) {
 		p.RoutingPoint = doc.RoutingPoint
 	}
 	p.SIPCluster = doc.SIPCluster
+	p.Agent3Unregistered = doc.Agent3Unregistered
 	p.CometDMaxInterval = doc.CometDMaxInterval
 	p.Pool = doc.Pool
 	if _, err := steps.NewRolePool(p); err != nil {

@@ -31,6 +31,14 @@ type Target struct {
 func (t Target) Acquire(_ context.Context, needs steps.Needs) (string, func(), error) {
 	env := fixtures.Default()
 	env.SIPCluster = needs.SIPCluster
+	if needs.UnregisteredDevice {
+		no := false
+		for i := range env.Users {
+			if env.Users[i].UserName == "agent3" {
+				env.Users[i].Device.Registered = &no
+			}
+		}
+	}
 	opts := append([]simulator.Option{simulator.WithControl(controlToken)}, t.Options...)
 	lb, err := simulator.StartLoopback(env, opts...)
 	if err != nil {

@@ -111,7 +111,7 @@ func (s *State) apply(r Request) (Result, []Notification, error) {
 	}
 	if err != nil {
 		var errorMessage []Notification
-		if errors.Is(err, ErrBackend) && r.Resource != ResMe { // a device or agent-state request (§11.8)
+		if errors.Is(err, ErrBackend) && r.Resource != ResMe && !s.dev.NoErrorMessage { // a device or agent-state request (§11.8)
 			errorMessage = []Notification{s.errorMessage(u.device)}
 		}
 		s.out = nil

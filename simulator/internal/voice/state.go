@@ -49,6 +49,7 @@ type Deviations struct {
 	AuxWorkAsNotReady          bool // AuxWork shows the plain Not Ready userState
 	DevicesOpenToAll           bool // every user reads every user and device, the collections included
 	AuthChallenge              bool // unauthenticated requests get HTTP 401 with a Basic challenge
+	NoErrorMessage             bool // a request that fails in the back end publishes no ErrorMessage
 }
 
 // State is the whole voice environment.
