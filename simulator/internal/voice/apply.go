@@ -70,6 +70,9 @@ func (s *State) Apply(now time.Time, r Request) ([]Notification, error) {
 	}
 	if err != nil {
 		s.out = nil
+		if afterChange != nil {
+			afterChange(s)
+		}
 		return nil, err
 	}
 	return s.finish(), nil
@@ -84,17 +87,7 @@ func (s *State) Tick(now time.Time) []Notification {
 
 // settle runs after every successful operation: agent idle bookkeeping and call distribution.
 func (s *State) settle() {
-	for _, u := range s.users {
-		if u.role != fixtures.RoleAgent {
-			continue
-		}
-		busy := len(s.partiesOf(u.device)) > 0
-		if busy {
-			u.idleSince = time.Time{}
-		} else if u.idleSince.IsZero() {
-			u.idleSince = s.now
-		}
-	}
+	s.settleIdle()
 	s.route()
 }
 
