@@ -471,7 +471,7 @@ func (s *Server) subscribe(who caller, m *message) reply {
 		errRep.Subscription = m.Subscription
 		return *errRep
 	}
-	channels, ok := parseSubscription(m.Subscription)
+	channels, ok := parseSubscription(m.subscription)
 	if !ok {
 		rep.Error = bayeuxError(400, []string{sess.id}, "Missing or invalid subscription")
 		return rep
@@ -505,7 +505,7 @@ func (s *Server) unsubscribe(who caller, m *message) reply {
 		errRep.Subscription = m.Subscription
 		return *errRep
 	}
-	channels, ok := parseSubscription(m.Subscription)
+	channels, ok := parseSubscription(m.subscription)
 	if !ok {
 		rep.Error = bayeuxError(400, []string{sess.id}, "Missing or invalid subscription")
 		return rep
@@ -620,17 +620,37 @@ func (s *Server) expire(sess *session) {
 
 // Publish delivers data on channel to every session of user subscribed to a matching channel. It never blocks on
 // a slow client. data is already-encoded JSON (the "data" member of the delivered message); invalid JSON is
-// dropped with an error log, since it would corrupt every response that carried it.
+// dropped with an error log, since it would corrupt every response that carried it. The event is encoded as
+// encoding/json writes it (data compacted).
 func (s *Server) Publish(user, channel string, data json.RawMessage) {
 	if !json.Valid(data) {
 		s.log.Error("cometd publish dropped: data is not valid JSON", "user", user, "channel", channel)
 		return
 	}
-	payload := mustMarshal(event{Channel: channel, Data: data})
-	var overflow []*session
+	s.publish(user, channel, func() []byte { return mustMarshal(event{Channel: channel, Data: data}) })
+}
+
+// PublishEncoded is Publish for data as json.Marshal produced it (the engine encodes every notification once):
+// it is neither checked nor encoded again. The event is assembled by appending bytes, once, and the same bytes
+// are queued for every session that receives it; they equal what Publish would queue.
+func (s *Server) PublishEncoded(user, channel string, data json.RawMessage) {
+	s.publish(user, channel, func() []byte {
+		return appendEvent(make([]byte, 0, len(channel)+len(data)+24), channel, data)
+	})
+}
+
+// publish queues the event made by payload (called only when the user has a session) for the user's sessions.
+func (s *Server) publish(user, channel string, payload func() []byte) {
 	s.mu.RLock()
-	for _, sess := range s.byUser[user] {
-		if sess.deliver(channel, payload, s.cfg.QueueLimit) == overflowed {
+	perUser := s.byUser[user]
+	if len(perUser) == 0 {
+		s.mu.RUnlock()
+		return
+	}
+	event := payload()
+	var overflow []*session
+	for _, sess := range perUser {
+		if sess.deliver(channel, event, s.cfg.QueueLimit) == overflowed {
 			overflow = append(overflow, sess)
 		}
 	}
