@@ -56,3 +56,14 @@ lint: ## gofmt and go vet
 .PHONY: bench
 bench: ## benchmarks (REST throughput, notification latency, engine)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+.PHONY: bench-calls
+bench-calls: ## call handling as the center grows: closed loop at 50 vs 500 pairs (core, HTTP), open-loop p99 vs loopback RTT
+	$(GO) test -run '^$$' -bench 'CoreCalls' -benchmem ./simulator/internal/voice
+	$(GO) test -run '^$$' -bench 'HTTPCallsScaling' -benchtime 100x ./simulator/interop
+	$(GO) test -run '^$$' -bench 'HTTPOpenLoop' -benchtime 10s ./simulator/interop
+
+.PHONY: bench-delivery
+bench-delivery: ## the notification path, each case next to its former implementation in the same run
+	$(GO) test -run '^$$' -bench 'ReplyWrite' -benchmem ./simulator/internal/restapi
+	$(GO) test -run '^$$' -bench 'ParseRequest|PublishEvent' -benchmem ./simulator/internal/cometd
