@@ -3,6 +3,7 @@ GO      ?= go
 BIN     := bin/coachsim
 OUT     ?= reports/out
 NODEDIR := simulator/interop/node
+PEERDIR := load/peers/node
 
 .DEFAULT_GOAL := help
 
@@ -30,6 +31,7 @@ conform: ## the main job: the conformance suite against the embedded simulator, 
 deps: ## install what the tests need: Go modules and the pinned npm interop clients
 	$(GO) mod download
 	npm ci --prefix $(NODEDIR) --no-audit --no-fund
+	npm ci --prefix $(PEERDIR) --no-audit --no-fund
 
 .PHONY: test
 test: deps lint ## the test suite: vet, every test with the race detector, then a few seconds of each fuzz target
@@ -67,3 +69,8 @@ bench-calls: ## call handling as the center grows: closed loop at 50 vs 500 pair
 bench-delivery: ## the notification path, each case next to its former implementation in the same run
 	$(GO) test -run '^$$' -bench 'ReplyWrite' -benchmem ./simulator/internal/restapi
 	$(GO) test -run '^$$' -bench 'ParseRequest|PublishEvent' -benchmem ./simulator/internal/cometd
+
+ROUNDS ?= 3
+.PHONY: bench-peers
+bench-peers: build ## coachsim's notification path vs the Faye and CometD Node servers (ROUNDS interleaved rounds, default 3)
+	$(GO) run ./cmd/bench-peers --coachsim $(BIN) --node $(PEERDIR) --rounds $(ROUNDS) $(ARGS)

@@ -21,6 +21,7 @@ const (
 	TagWIP        = "@wip"         // being written; excluded from conformance runs
 	TagKnownGap   = "@known-gap"   // the reference simulator is known to fail it; the description says why
 	TagSIPCluster = "@sip-cluster" // needs a server whose environment is a SIP Cluster
+	TagSlow       = "@slow"        // may wait out a server's timers against a target; quick runs leave it out
 )
 
 // Roles are the user role names steps may use; they equal the default users of behaviour.md §1.
@@ -303,7 +304,7 @@ func isLabelTag(name string) bool {
 }
 
 func knownOtherTag(name string) bool {
-	return name == TagWIP || name == TagKnownGap || name == TagSIPCluster
+	return name == TagWIP || name == TagKnownGap || name == TagSIPCluster || name == TagSlow
 }
 
 func checkScenario(sc *messages.Scenario, file string, add func(int64, string, ...any)) Scenario {

@@ -46,12 +46,14 @@ type config struct {
 	logger     *slog.Logger
 	clock      clock.Clock
 	deviations Deviations
+	wire       WireDeviations
 	cometd     cometd.Config
 	seed       uint64
 	control    string
 	observers  []func(Notification)
 	limits     Limits
 	sessions   SessionLimits
+	noise      *Noise // WithNoise (noise.go)
 }
 
 // SessionLimits bound the HTTP sessions: idle expiry (default 30 minutes) and a cap per user (default 16).
@@ -122,6 +124,7 @@ type Simulator struct {
 	notify  *cometd.Server
 	handler http.Handler
 	log     *slog.Logger
+	noise   *noiser // nil without WithNoise
 	close   sync.Once
 }
 
@@ -150,20 +153,31 @@ func New(env *fixtures.Environment, opts ...Option) *Simulator {
 	}
 	notify := cometd.New(ccfg, func(r *http.Request) (string, bool) { return rest.UserOf(r) })
 	sim.notify = notify
-	sim.out = newDelivery(sim.faults.Delay, func(p engine.Published) { notify.PublishEncoded(p.UserID, p.Channel, p.Data) })
+	sim.out = newDelivery(sim.faults.Delay, func(p engine.Published) {
+		notify.PublishEncoded(p.UserID, p.Channel, cfg.wire.notification(p.Data))
+	})
 	sinks := []engine.Sink{sim.out.deliver}
 	for _, fn := range cfg.observers {
 		sinks = append(sinks, observer(fn))
 	}
 	st, actor := sim.fresh(cfg.clock.Now())
+	if cfg.noise != nil {
+		sim.noise = newNoiser()
+		sim.noise.seed(env, st)
+		sinks[0] = sim.noise.wrap(sim.out.deliver)
+	}
 	sim.eng = engine.New(st, engine.Options{Clock: cfg.clock, Actor: actor, Sinks: sinks})
 	rest = restapi.New(sim.eng, env, restapi.Options{Logger: cfg.logger, Notifications: sim.notify, Faults: sim.faults,
-		Sessions: cfg.sessions})
+		Sessions: cfg.sessions, AuthChallenge: cfg.deviations.AuthChallenge})
 	sim.rest = rest
 	sim.handler = rest.Handler()
+	if cfg.noise != nil {
+		sim.handler = lateReplies(sim.handler, cfg.noise.ReplyDelay)
+	}
 	if cfg.control != "" {
 		ctl := control.Handler(control.Config{Token: cfg.control, Engine: sim.eng, Env: env, Faults: sim.faults,
-			Reset: sim.Reset, ExpireSessions: sim.notify.ExpireAll, Seed: sim.seed(), Logger: cfg.logger})
+			Reset: sim.Reset, ExpireSessions: sim.notify.ExpireAll, Quiescent: sim.quiescent, Seed: sim.seed(),
+			Logger: cfg.logger})
 		api := sim.handler
 		sim.handler = restapi.CleanPaths(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Path == control.Prefix || strings.HasPrefix(r.URL.Path, control.Prefix+"/") {
@@ -173,6 +187,7 @@ func New(env *fixtures.Environment, opts ...Option) *Simulator {
 			api.ServeHTTP(w, r)
 		}))
 	}
+	sim.handler = cfg.wire.handler(sim.handler)
 	return sim
 }
 
@@ -203,6 +218,9 @@ func (s *Simulator) seed() uint64 {
 // sessions stay valid.
 func (s *Simulator) Reset(ctx context.Context) error {
 	st, actor := s.fresh(s.eng.Now())
+	if s.noise != nil {
+		s.noise.seed(s.env, st)
+	}
 	if err := s.eng.Reset(ctx, st, actor); err != nil {
 		return err
 	}

@@ -20,7 +20,8 @@ type stepGroup interface {
 }
 
 func groups() []stepGroup {
-	return []stepGroup{sessionSteps{}, callSteps{}, supervisionSteps{}, notificationSteps{}, callDataSteps{}}
+	return []stepGroup{sessionSteps{}, callSteps{}, supervisionSteps{}, notificationSteps{}, callDataSteps{}, agentStateSteps{},
+		sessionLossSteps{}}
 }
 
 // vocabulary is loaded once per Register from the embedded README, so the patterns registered are exactly
@@ -40,6 +41,8 @@ func registerVocabulary(sc *godog.ScenarioContext) {
 			sc.Step(p.Regexp(), fn)
 		}
 	}
+	registerWindows(sc, v)
+	registerShapeCheck(sc)
 }
 
 func stepFunctions() map[string]any {
@@ -96,6 +99,7 @@ func (w *World) postOp(ctx context.Context, a *Actor, path string, body map[stri
 }
 
 func (w *World) send(ctx context.Context, a *Actor, method, path string, data []byte, must bool, what string) error {
+	w.log.Sent()
 	resp, err := a.REST.Raw(ctx, method, path, data)
 	if resp.HTTPStatus == 0 && err != nil {
 		return fmt.Errorf("%s: no reply: %w", what, err)

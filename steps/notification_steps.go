@@ -27,8 +27,8 @@ func (notificationSteps) phrases() map[string]any {
 		"V30": receivesWith,
 		"V31": receivesWithoutMonitoring,
 		"V32": receivesListingExactly,
-		"V33": receivesNo,
-		"V34": receivesNoWith,
+		"V33": receivesNoChange,
+		"V34": receivesNoCallShowing,
 		"V35": doesNotOffer,
 		"V37": concernsOwnDevice,
 	}
@@ -79,6 +79,7 @@ func metaRequest(ctx context.Context, client *http.Client, endpoint string, msg 
 // recording both replies; it disconnects afterwards.
 func (w *World) openSession(ctx context.Context, client *http.Client, channel string, recordHandshake bool) error {
 	base := w.baseURL + "/api/v2/notifications"
+	w.log.Sent()
 	hs, text, err := metaRequest(ctx, client, base+"/handshake", map[string]any{
 		"channel": "/meta/handshake", "version": "1.0", "supportedConnectionTypes": []string{"long-polling"}, "id": "1",
 	})
@@ -313,50 +314,44 @@ func receivesListingExactly(ctx context.Context, role, callType, list string) er
 	return err
 }
 
-// quiet runs an absence check over the quiet period.
+// quiet runs an absence check of a state over the quiet period.
 func (w *World) quiet(ctx context.Context, role string, m eventlog.Matcher) error {
 	if _, err := w.actor(ctx, role); err != nil {
 		return err
 	}
-	qctx, cancel := context.WithTimeout(ctx, w.opts.Quiet)
+	qctx, cancel := w.quietContext(ctx)
 	defer cancel()
 	return w.log.AwaitNone(qctx, role, m)
 }
 
-// V33
-func receivesNo(ctx context.Context, role, callType, kind, listing string) error {
-	w := worldFrom(ctx)
-	if callType != "" {
-		kind = "call"
-	}
-	var m eventlog.Matcher
-	switch kind {
-	case "":
-		m = eventlog.Where("any notification", func(eventlog.Entry) bool { return true })
-	default:
-		var err error
-		if m, err = w.notificationMatcher(ctx, kind, callType, ""); err != nil {
-			return err
-		}
-	}
-	if listing != "" {
-		numbers, err := w.numbersOf(ctx, listing)
-		if err != nil {
-			return err
-		}
-		m = eventlog.All(m, listingMatcher(numbers, false))
-	}
-	return w.quiet(ctx, role, m)
-}
-
-// V34
-func receivesNoWith(ctx context.Context, role, callType string, doc *godog.DocString) error {
-	w := worldFrom(ctx)
-	m, err := w.notificationMatcher(ctx, "call", callType, doc.Content)
+// V33: a named change that must not happen.
+func receivesNoChange(ctx context.Context, role, words string) error {
+	kind, err := parseChange(words)
 	if err != nil {
 		return err
 	}
-	return w.quiet(ctx, role, m)
+	return worldFrom(ctx).quietChange(ctx, role, kind)
+}
+
+// V34: a state no call of the role may show.
+func receivesNoCallShowing(ctx context.Context, role, what, listed string) error {
+	w := worldFrom(ctx)
+	base, err := w.notificationMatcher(ctx, "call", "", "")
+	if err != nil {
+		return err
+	}
+	if listed != "" {
+		numbers, err := w.numbersOf(ctx, listed)
+		if err != nil {
+			return err
+		}
+		return w.quiet(ctx, role, eventlog.All(base, listingMatcher(numbers, false)))
+	}
+	listening, err := w.notificationMatcher(ctx, "call", "", `{"supervisorListeningIn": true}`)
+	if err != nil {
+		return err
+	}
+	return w.quiet(ctx, role, eventlog.All(base, listening))
 }
 
 // V35

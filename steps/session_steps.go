@@ -207,6 +207,7 @@ func (w *World) sendWithCookie(ctx context.Context, role, method, path string, b
 		return err
 	}
 	req.AddCookie(cookie)
+	w.log.Sent()
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

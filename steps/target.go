@@ -27,6 +27,14 @@ type Target interface {
 	Isolated() bool
 }
 
+// SessionExpirer is implemented by a Target that can end every CometD session of a server it provides on
+// demand, as if the server had lost them (the embedded simulator, through its control API). Session-loss
+// steps use it instead of waiting out the server's max interval (features/README.md, "Session loss").
+type SessionExpirer interface {
+	// ExpireSessions ends every CometD session of the server at baseURL (one Acquire returned).
+	ExpireSessions(ctx context.Context, baseURL string) error
+}
+
 // Needs is what a scenario requires of the server's environment (from its tags).
 type Needs struct {
 	// SIPCluster: the scenario is tagged @sip-cluster.
@@ -58,6 +66,10 @@ type Profile struct {
 	// SIPCluster says the shared target's environment is a SIP Cluster (scenarios tagged @sip-cluster
 	// need one; an isolated target starts one for them).
 	SIPCluster bool `yaml:"sipCluster"`
+	// CometDMaxInterval is how long the target keeps a CometD session whose client stopped polling (its
+	// max interval; default 15s, the GWS setting). Session-loss scenarios against a target that cannot end
+	// sessions on demand stop polling for this long, plus a margin, to make the server end a session.
+	CometDMaxInterval time.Duration `yaml:"cometdMaxInterval"`
 }
 
 // DefaultProfile is the default environment of behaviour.md §1: each role logs in as the user of the same
@@ -70,6 +82,9 @@ func DefaultProfile() Profile {
 	return p
 }
 
+// DefaultCometDMaxInterval is the max interval assumed when the profile gives none: the GWS setting.
+const DefaultCometDMaxInterval = 15 * time.Second
+
 // Options configure the steps for a run.
 type Options struct {
 	Target  Target
@@ -78,6 +93,10 @@ type Options struct {
 	Deadline time.Duration
 	// Quiet is the quiet period of "no ... " assertions (default 300ms).
 	Quiet time.Duration
+	// ControlToken, when set, is the bearer token of the target's coachsim control API (coachsim serve
+	// --control): absence checks then ask it for quiescence and end their quiet period as soon as nothing
+	// more is on its way (quiescence.go). A target that implements ControlTarget supplies its own instead.
+	ControlToken string
 	// Observer, if set, receives every REST exchange and every notification of every scenario, for reports.
 	Observer Observer
 }
@@ -117,6 +136,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Profile.Roles == nil {
 		o.Profile = DefaultProfile()
+	}
+	if o.Profile.CometDMaxInterval <= 0 {
+		o.Profile.CometDMaxInterval = DefaultCometDMaxInterval
 	}
 	if o.Profile.RoutingPoint == "" {
 		o.Profile.RoutingPoint = "7000"

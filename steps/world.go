@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -33,6 +34,9 @@ type World struct {
 	lastReply  *reply           // the last REST reply (features/README.md, "Last reply")
 	lastMatch  *eventlog.Entry  // the last matched notification
 	bayeux     []bayeuxExchange // handshake/subscribe replies of V27/V28, for V29
+	probe      quiescenceProbe  // ends quiet periods early where the target can tell (quiescence.go)
+	shapes     shapeChecks      // notifications breaking SPEC.md §2.1, reported at the end of the step
+	loss       sessionLoss      // V80's reply, for V81
 }
 
 // reply is one REST reply as a step saw it.
@@ -51,6 +55,13 @@ type Actor struct {
 	UserID   string
 	DeviceID string
 	DN       string
+	// LoginDevice is the role's device as GET read it when the role logged in: what the role knows of its
+	// device until a notification says otherwise.
+	LoginDevice json.RawMessage
+
+	gate *pollGate    // the CometD client's transport: V82 holds its polls back
+	meta *metaWatch   // the CometD client's meta events, for V82/V83
+	lost *lostSession // the session V82 had the server end
 }
 
 type worldKey struct{}
@@ -76,6 +87,7 @@ func newWorld(ctx context.Context, opts Options, scenarioID string, needs Needs)
 	return &World{
 		opts: opts, scenarioID: scenarioID, baseURL: strings.TrimSuffix(base, "/"), release: release,
 		actors: map[string]*Actor{}, clients: map[string]*gws.Client{}, log: eventlog.New(), sipCluster: sip,
+		probe: newQuiescenceProbe(opts, strings.TrimSuffix(base, "/")),
 	}, nil
 }
 
@@ -146,14 +158,18 @@ func (w *World) actor(ctx context.Context, role string) (*Actor, error) {
 	if len(me.Devices) == 0 {
 		return nil, fmt.Errorf("%s has no device on the target", role)
 	}
-	a = &Actor{Role: role, REST: rest, UserID: me.ID, DeviceID: me.Devices[0].ID, DN: me.Devices[0].PhoneNumber}
-	obs, id := w.opts.Observer, w.scenarioID
+	a = &Actor{Role: role, REST: rest, UserID: me.ID, DeviceID: me.Devices[0].ID, DN: me.Devices[0].PhoneNumber,
+		LoginDevice: me.Devices[0].Raw, gate: newPollGate(rest.HTTPClient().Transport), meta: newMetaWatch()}
+	cometdHTTP := *rest.HTTPClient() // the same cookie jar and authentication, through the gate
+	cometdHTTP.Transport = a.gate
+	obs, id, recv := w.opts.Observer, w.scenarioID, receiverOf(me.Devices)
 	a.CometD = bayeux.New(bayeux.Config{
 		URL:        w.baseURL + "/api/v2/notifications",
-		HTTPClient: rest.HTTPClient(),
+		HTTPClient: &cometdHTTP,
 		Logger:     slog.New(slog.DiscardHandler),
+		OnMeta:     a.meta.record,
 	}, func(m bayeux.Message) {
-		w.log.Append(role, m.Channel, m.Data, m.Received)
+		w.checkShape(role, recv, w.log.Append(role, m.Channel, m.Data, m.Received))
 		if obs != nil {
 			obs.Notification(id, Received{Role: role, Channel: m.Channel, Data: m.Data, Received: m.Received})
 		}

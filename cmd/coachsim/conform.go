@@ -43,6 +43,7 @@ type conformFlags struct {
 	retries     int
 	deadline    time.Duration
 	quiet       time.Duration
+	control     string
 }
 
 func conform(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -60,6 +61,7 @@ func conform(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.IntVar(&f.retries, "retry-unexpected", 0, "re-run unexpectedly failed scenarios up to N times; a pass on retry is reported as flaky")
 	fs.DurationVar(&f.deadline, "deadline", 5*time.Second, "how long an assertion waits for a notification")
 	fs.DurationVar(&f.quiet, "quiet", 300*time.Millisecond, "how long an absence assertion watches")
+	fs.StringVar(&f.control, "control", os.Getenv("COACHSIM_CONTROL_TOKEN"), "with --target: the token of the target's coachsim control API (coachsim serve --control), so that absence assertions end once it is quiescent (default: $COACHSIM_CONTROL_TOKEN)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -73,7 +75,7 @@ func conform(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	opts := steps.Options{Deadline: f.deadline, Quiet: f.quiet, Profile: steps.DefaultProfile()}
+	opts := steps.Options{Deadline: f.deadline, Quiet: f.quiet, Profile: steps.DefaultProfile(), ControlToken: f.control}
 	if f.profile != "" {
 		if opts.Profile, err = loadProfile(f.profile); err != nil {
 			return err
@@ -187,6 +189,7 @@ func loadProfile(path string) (steps.Profile, error) {
 		p.RoutingPoint = doc.RoutingPoint
 	}
 	p.SIPCluster = doc.SIPCluster
+	p.CometDMaxInterval = doc.CometDMaxInterval
 	return p, nil
 }
 

@@ -26,9 +26,9 @@ Feature: CometD notifications
       """
       {"state": "Established"}
       """
-    And customer2 receives no notification within the quiet period
-    And agent2 receives no notification within the quiet period
-    And supervisor2 receives no notification within the quiet period
+    And customer2 receives no change of any kind within the quiet period
+    And agent2 receives no change of any kind within the quiet period
+    And supervisor2 receives no change of any kind within the quiet period
 
   @NTF-COMETD-004 @inferred
   Scenario: A supervisor's notifications reach only that supervisor
@@ -41,7 +41,7 @@ Feature: CometD notifications
       """
       {"state": "Established"}
       """
-    And supervisor2 receives no notification within the quiet period
+    And supervisor2 receives no change of any kind within the quiet period
 
   @NTF-COMETD-005 @documented
   Scenario: Every notification names the device of the user who receives it

@@ -19,11 +19,11 @@ Feature: Authentication and the HTTP session
       | post-me            | POST   | /api/v2/me                |
       | post-voice-channel | POST   | /api/v2/me/channels/voice |
 
-  @SES-AUTH-002 @inferred
-  Scenario Outline: A request without credentials gets HTTP 401
-    A request carrying neither Basic credentials nor a session cookie MUST get HTTP status 401.
+  @SES-AUTH-002 @observed
+  Scenario Outline: A request without credentials gets HTTP 403
+    A request carrying neither Basic credentials nor a session cookie MUST get HTTP status 403.
     When an anonymous client sends <method> <path>
-    Then the reply has HTTP status 401
+    Then the reply has HTTP status 403
 
     Examples:
       | id      | method | path       |
@@ -32,9 +32,9 @@ Feature: Authentication and the HTTP session
 
   @SES-AUTH-003 @inferred
   Scenario: A wrong password is refused like missing credentials
-    A request with a wrong password MUST get HTTP status 401 with statusCode 20 and "Access denied".
+    A request with a wrong password MUST get HTTP status 403 with statusCode 20 and "Access denied".
     When agent1 sends GET /api/v2/me with a wrong password
-    Then the reply has HTTP status 401
+    Then the reply has HTTP status 403
     And the reply body contains:
       """
       {"statusCode": 20, "statusMessage": "Access denied"}
@@ -73,3 +73,10 @@ Feature: Authentication and the HTTP session
       """
       {"statusCode": 0, "user": {"userName": "${supervisor1.userName}"}}
       """
+
+  @SES-AUTH-008 @inferred
+  Scenario: The refusal carries no login challenge
+    A request without credentials MUST be refused without a WWW-Authenticate header, so that a browser opens no login dialog.
+    When an anonymous client sends GET /api/v2/me
+    Then the reply has HTTP status 403
+    And the reply has no "WWW-Authenticate" header

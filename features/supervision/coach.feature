@@ -32,5 +32,5 @@ Feature: Coach as the others see it
       """
       {"state": "Established"}
       """
-    And customer1 receives no ParticipantsUpdated call notification within the quiet period
-    And customer1 receives no call notification listing supervisor1 within the quiet period
+    And customer1 receives no change to its call's participants within the quiet period
+    And customer1 receives no call listing supervisor1 within the quiet period

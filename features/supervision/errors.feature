@@ -12,9 +12,9 @@ Feature: Refused supervision requests
     When <request>
     Then the request fails with statusCode <code>
     And the reply has HTTP status <http>
-    And <actor> receives no device notification within the quiet period
-    And supervisor2 receives no device notification within the quiet period
-    And agent1 receives no notification within the quiet period
+    And <actor> receives no change of any kind within the quiet period
+    And supervisor2 receives no change of any kind within the quiet period
+    And agent1 receives no change of any kind within the quiet period
 
     Examples:
       | id              | request                                                            | code | http | actor       |
@@ -31,7 +31,7 @@ Feature: Refused supervision requests
     A ListenIn or BargeIn request without a valid target MUST fail with the same statusCode as Coach.
     When supervisor1 tries to start <operation> <target>
     Then the request fails with statusCode <code>
-    And supervisor1 receives no device notification within the quiet period
+    And supervisor1 receives no change of any kind within the quiet period
 
     Examples:
       | id                      | operation | target               | code |
@@ -49,7 +49,7 @@ Feature: Refused supervision requests
     When supervisor2 tries to start <operation> on agent1
     Then the request fails with statusCode 19
     And the reply has HTTP status 409
-    And supervisor2 receives no device notification within the quiet period
+    And supervisor2 receives no change of any kind within the quiet period
     When supervisor1 reads its devices
     Then the reply body contains:
       """
@@ -87,7 +87,7 @@ Feature: Refused supervision requests
     When supervisor1 tries to cancel supervisor monitoring
     Then the request fails with statusCode 2
     And the reply has HTTP status 400
-    And supervisor1 receives no device notification within the quiet period
+    And supervisor1 receives no change of any kind within the quiet period
 
   @SUP-ERR-007 @inferred
   Scenario: Cancelling twice is refused the second time
@@ -104,8 +104,8 @@ Feature: Refused supervision requests
     When agent1 tries to send <operation> to its call
     Then the request fails with statusCode 2
     And the reply has HTTP status 400
-    And agent1 receives no call notification within the quiet period
-    And customer1 receives no call notification within the quiet period
+    And agent1 receives no change to its calls within the quiet period
+    And customer1 receives no change to its calls within the quiet period
 
     Examples:
       | id                | operation        |

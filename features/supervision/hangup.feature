@@ -16,14 +16,8 @@ Feature: The supervisor hangs up
       """
       {"state": "Released", "capabilities": []}
       """
-    And customer1 receives no call notification within the quiet period with:
-      """
-      {"state": "Released"}
-      """
-    And agent1 receives no call notification within the quiet period with:
-      """
-      {"state": "Released"}
-      """
+    And customer1 receives no release of its call within the quiet period
+    And agent1 receives no release of its call within the quiet period
 
     Examples:
       | id       | operation |
@@ -79,7 +73,7 @@ Feature: The supervisor hangs up
       """
       {"state": "Released"}
       """
-    And supervisor1 receives no device notification within the quiet period
+    And supervisor1 receives no change to its subscription within the quiet period
     When customer1 hangs up
     And customer2 dials agent1
     And agent1 answers

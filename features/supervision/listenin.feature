@@ -25,7 +25,7 @@ Feature: ListenIn as the others see it
       """
       {"state": "Established"}
       """
-    And agent1 receives no call notification listing supervisor1 within the quiet period
+    And agent1 receives no call listing supervisor1 within the quiet period
 
   @SUP-LISTEN-003 @inferred
   Scenario: The customer notices nothing of a listening supervisor
@@ -36,5 +36,5 @@ Feature: ListenIn as the others see it
       """
       {"state": "Established"}
       """
-    And customer1 receives no ParticipantsUpdated call notification within the quiet period
-    And customer1 receives no call notification listing supervisor1 within the quiet period
+    And customer1 receives no change to its call's participants within the quiet period
+    And customer1 receives no call listing supervisor1 within the quiet period

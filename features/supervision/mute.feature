@@ -83,7 +83,7 @@ Feature: Muting the monitored agent
     And supervisor1 is supervising the call
     When supervisor1 tries to unmute the monitored user
     Then the request fails with statusCode 2
-    And supervisor1 receives no call notification within the quiet period
+    And supervisor1 receives no change to its calls within the quiet period
 
   @SUP-MUTE-006 @inferred
   Scenario: Muting an agent twice is refused the second time

@@ -48,7 +48,7 @@ Feature: Starting supervision
 
   @SUP-SUB-003 @inferred
   Scenario: A new request replaces the supervisor's subscription
-    A supervisor who already supervises an agent MUST have that subscription replaced by a new request, announced by exactly one device notification.
+    A supervisor who already supervises an agent MUST have that subscription replaced by a new request, announced by a device notification with no other change of the subscription.
     Given supervisor1 starts ListenIn on agent1
     And supervisor1 receives a device notification with:
       """
@@ -59,7 +59,7 @@ Feature: Starting supervision
       """
       {"supervisorMonitoringState": {"state": "Coach", "targetDeviceUri": "${agent2.deviceUri}"}}
       """
-    And supervisor1 receives no device notification within the quiet period
+    And supervisor1 receives no change to its subscription within the quiet period
 
   @SUP-SUB-004 @inferred
   Scenario: A replaced subscription no longer supervises the first agent
@@ -72,17 +72,17 @@ Feature: Starting supervision
       """
       {"state": "Established"}
       """
-    And supervisor1 receives no call notification within the quiet period
+    And supervisor1 receives no new call within the quiet period
 
   @SUP-SUB-005 @inferred
   Scenario: The monitored agent is not told about the subscription
-    A supervision request MUST NOT cause any notification to the target agent.
+    A supervision request MUST NOT change anything for the target agent: no call and no change of its device.
     When supervisor1 starts Coach on agent1
     Then supervisor1 receives a device notification with:
       """
       {"supervisorMonitoringState": {"state": "Coach"}}
       """
-    And agent1 receives no notification within the quiet period
+    And agent1 receives no change of any kind within the quiet period
 
   @SUP-SUB-006 @inferred
   Scenario: Monitoring the routing point by its number is accepted outside a SIP Cluster
@@ -101,7 +101,7 @@ Feature: Starting supervision
       """
       {"state": "Established"}
       """
-    And supervisor1 receives no call notification within the quiet period
+    And supervisor1 receives no new call within the quiet period
 
     Examples:
       | id       | operation |
@@ -120,7 +120,7 @@ Feature: Starting supervision
       """
       {"state": "Established"}
       """
-    And supervisor1 receives no call notification within the quiet period
+    And supervisor1 receives no new call within the quiet period
 
   @SUP-SUB-009 @inferred
   Scenario Outline: A call transferred to the agent is supervised
@@ -161,4 +161,4 @@ Feature: Starting supervision
       """
       {"state": "Ringing"}
       """
-    And supervisor1 receives no call notification within the quiet period
+    And supervisor1 receives no new call within the quiet period

@@ -33,7 +33,7 @@ Feature: Switching between ListenIn, Coach and BargeIn
     And supervisor1 is supervising the call
     When supervisor1 tries to switch to <mode>
     Then the request fails with statusCode 2
-    And supervisor1 receives no call notification within the quiet period
+    And supervisor1 receives no change to its calls within the quiet period
 
     Examples:
       | id       | mode     |
@@ -48,7 +48,7 @@ Feature: Switching between ListenIn, Coach and BargeIn
     And supervisor1 is supervising the call
     When supervisor1 tries to switch to Coach
     Then the request fails with statusCode 2
-    And supervisor1 receives no call notification within the quiet period
+    And supervisor1 receives no change to its calls within the quiet period
 
     Examples:
       | id       | from     |
@@ -99,7 +99,7 @@ Feature: Switching between ListenIn, Coach and BargeIn
     And supervisor1 is supervising the call
     When supervisor1 switches to ListenIn
     Then agent1 receives a ParticipantsUpdated call notification listing exactly customer1
-    And customer1 receives no ParticipantsUpdated call notification within the quiet period
+    And customer1 receives no change to its call's participants within the quiet period
 
   @SUP-SWITCH-008 @inferred
   Scenario: Switching from Coach to BargeIn shows the supervisor to the customer
@@ -121,7 +121,7 @@ Feature: Switching between ListenIn, Coach and BargeIn
       """
       {"mute": "Off", "capabilities": ["SwitchToListenIn"]}
       """
-    And supervisor1 receives no device notification within the quiet period
+    And supervisor1 receives no change to its subscription within the quiet period
     When supervisor1 reads its devices
     Then the reply body contains:
       """

@@ -8,13 +8,26 @@ const (
 	ChannelCalls   = "/v2/me/calls"
 	// ChannelAll is the wildcard clients use to receive both.
 	ChannelAll = "/v2/me/*"
+	// ChannelChannels and ChannelServices are documented too; nothing is published on them (SPEC §11.7).
+	ChannelChannels = "/v2/me/channels"
+	ChannelServices = "/notifications/services"
 )
 
-// subscribable reports whether clients may subscribe to channel.
+// subscribable reports whether clients may subscribe to channel: the documented channels, and any other
+// channel without wildcards under /v2/me/ or /notifications/ (a desktop subscribes to each of its channels
+// before it starts; SPEC §11.7). Other wildcards and other trees stay refused.
 func subscribable(channel string) bool {
 	switch channel {
-	case ChannelDevices, ChannelCalls, ChannelAll:
+	case ChannelDevices, ChannelCalls, ChannelAll, ChannelChannels, ChannelServices:
 		return true
+	}
+	if strings.Contains(channel, "*") || !validChannelName(channel) {
+		return false
+	}
+	for _, tree := range []string{"/v2/me/", "/notifications/"} {
+		if rest, ok := strings.CutPrefix(channel, tree); ok && rest != "" {
+			return true
+		}
 	}
 	return false
 }

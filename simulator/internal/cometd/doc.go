@@ -11,8 +11,10 @@
 // the value). Replies are always a JSON array; a request that cannot be read as Bayeux (wrong method or
 // Content-Type, unreadable or oversized body, a WebSocket upgrade) is refused at the HTTP level with a GWS
 // body {"statusCode":N,"statusMessage":...} whose HTTP status follows the GWS table (400 for 1, 2 and 10).
-// /meta/connect must carry connectionType "long-polling". Clients may subscribe to /v2/me/devices, /v2/me/calls
-// and /v2/me/* only, and may not publish: notifications come from the simulator through [Server.Publish].
+// /meta/connect must carry connectionType "long-polling". Clients may subscribe to /v2/me/devices, /v2/me/calls,
+// /v2/me/*, /v2/me/channels, /notifications/services and other wildcard-free channels under /v2/me/ and
+// /notifications/ (SPEC §11.7), and may not publish: notifications come from the simulator through
+// [Server.Publish], on /v2/me/devices and /v2/me/calls only.
 //
 // Every request is authenticated through the [Authenticator] the simulator supplies, before its body is read:
 // an unauthenticated request's body is read only when it is small and came with the headers (to answer a

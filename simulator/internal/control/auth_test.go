@@ -92,7 +92,7 @@ var _ = Describe("Authorization", func() {
 	})
 
 	It("does not open the GWS API to the token, nor the control API to GWS sessions", func() {
-		Expect(r.raw(http.MethodGet, "/api/v2/me", "Bearer "+token, nil)).To(beGWSError(http.StatusUnauthorized, 20))
+		Expect(r.raw(http.MethodGet, "/api/v2/me", "Bearer "+token, nil)).To(beGWSError(http.StatusForbidden, 20))
 		agent1 := r.as("agent1")
 		Expect(agent1.get("/api/v2/me")).To(succeed()) // agent1 now has a session cookie
 		rep := agent1.do(http.MethodGet, "/sim/v1/state", nil, false)

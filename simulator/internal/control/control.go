@@ -46,6 +46,8 @@ type Config struct {
 	Reset func(ctx context.Context) error
 	// ExpireSessions ends every CometD session.
 	ExpireSessions func()
+	// Quiescent reports whether every notification so far is delivered (GET /quiescence, quiescence.go).
+	Quiescent func() bool
 	// Seed is the script's seed, for the state report (0: no script).
 	Seed   uint64
 	Logger *slog.Logger
@@ -72,6 +74,7 @@ func Handler(cfg Config) http.Handler {
 		{"/calls", map[string]http.HandlerFunc{http.MethodPost: a.inbound}},
 		{"/calls/{id}", map[string]http.HandlerFunc{http.MethodDelete: a.disconnect}},
 		{"/state", map[string]http.HandlerFunc{http.MethodGet: a.state}},
+		{"/quiescence", map[string]http.HandlerFunc{http.MethodGet: a.quiescence}},
 		{"/faults", map[string]http.HandlerFunc{http.MethodGet: a.getFaults, http.MethodPost: a.postFaults,
 			http.MethodDelete: a.clearFaults}},
 	} {
@@ -108,8 +111,9 @@ func (a *api) authorized(next http.Handler) http.Handler {
 		if a.cfg.Token == "" || !strings.EqualFold(scheme, "Bearer") ||
 			subtle.ConstantTimeCompare([]byte(token), want) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="coachsim control"`)
-			restapi.WriteError(w, &restapi.APIError{Code: restapi.StatusNotAuthenticated,
-				Message: "Access denied: the control API needs Authorization: Bearer <token given to --control>"})
+			// The control API keeps HTTP 401 with its Bearer challenge; the GWS API's 403 is for /api/v2.
+			restapi.WriteJSON(w, http.StatusUnauthorized, map[string]any{"statusCode": restapi.StatusNotAuthenticated,
+				"statusMessage": "Access denied: the control API needs Authorization: Bearer <token given to --control>"})
 			a.cfg.Logger.Warn("control request refused", "method", r.Method, "path", r.URL.Path)
 			return
 		}

@@ -28,16 +28,16 @@ var _ = Describe("Authentication", func() {
 		return at(r.Object(), "user", "userName")
 	}
 
-	DescribeTable("refuses a request without valid credentials with HTTP 401 and statusCode 20",
+	DescribeTable("refuses a request without valid credentials with HTTP 403, statusCode 20 and no challenge",
 		func(makeClient func() *client, method string) {
 			var body any
 			if method == http.MethodPost {
 				body = op{"operationName": "DoNotDisturbOn"}
 			}
 			r := makeClient().do(method, "/api/v2/me/devices/"+st.user("agent1").Device.ID, body, nil)
-			Expect(r.Status).To(Equal(http.StatusUnauthorized), r.GomegaString())
+			Expect(r.Status).To(Equal(http.StatusForbidden), r.GomegaString())
 			Expect(r.Body).To(MatchJSON(accessDenied))
-			Expect(r.Header.Get("WWW-Authenticate")).To(HavePrefix("Basic"))
+			Expect(r.Header.Values("WWW-Authenticate")).To(BeEmpty(), "no challenge: a browser must not open a login dialog")
 			Expect(r.Header.Values("Set-Cookie")).To(BeEmpty())
 		},
 		Entry("no credentials, GET", func() *client { return st.anonymous() }, http.MethodGet),
@@ -49,7 +49,7 @@ var _ = Describe("Authentication", func() {
 
 	It("refuses a forged session cookie", func() {
 		r := st.anonymous().do(http.MethodGet, "/api/v2/me", nil, http.Header{"Cookie": {restapi.SessionCookie + "=forged"}})
-		Expect(r.Status).To(Equal(http.StatusUnauthorized), r.GomegaString())
+		Expect(r.Status).To(Equal(http.StatusForbidden), r.GomegaString())
 		Expect(r.Body).To(MatchJSON(accessDenied))
 	})
 
@@ -111,7 +111,7 @@ var _ = Describe("Authentication", func() {
 		c := st.client("agent1")
 		Expect(c.get("/api/v2/me")).To(succeed())
 		r := c.withBasic("agent1", "wrong").get("/api/v2/me")
-		Expect(r.Status).To(Equal(http.StatusUnauthorized), r.GomegaString())
+		Expect(r.Status).To(Equal(http.StatusForbidden), r.GomegaString())
 	})
 
 	It("invalidates the session on EndContactCenterSession", func() {
@@ -122,7 +122,7 @@ var _ = Describe("Authentication", func() {
 
 		Expect(byCookie.post("/api/v2/me", op{"operationName": "EndContactCenterSession"})).To(succeed())
 		r := byCookie.get("/api/v2/me")
-		Expect(r.Status).To(Equal(http.StatusUnauthorized), "the cookie of an ended session: %s", r.GomegaString())
+		Expect(r.Status).To(Equal(http.StatusForbidden), "the cookie of an ended session: %s", r.GomegaString())
 		Expect(r.Body).To(MatchJSON(accessDenied))
 
 		Expect(userName(c)).To(Equal("agent1"), "Basic still works and opens a new session")
@@ -359,9 +359,9 @@ var _ = Describe("CSRF protection", func() {
 			Expect(agent1.device()).To(HaveKeyWithValue("doNotDisturb", "On"))
 		})
 
-		It("still answers a missing login with 401 before asking for a token", func() {
+		It("still answers a missing login with 403 before asking for a token", func() {
 			r := st.anonymous().post(devURL, dndOn)
-			Expect(r.Status).To(Equal(http.StatusUnauthorized))
+			Expect(r.Status).To(Equal(http.StatusForbidden))
 			Expect(r.Body).To(MatchJSON(accessDenied))
 		})
 	})

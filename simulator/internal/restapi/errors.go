@@ -16,6 +16,7 @@ const (
 	StatusInternal         = 4
 	StatusNoPermission     = 5
 	StatusNotFound         = 6
+	StatusPartialSuccess   = 7
 	StatusInvalidValue     = 10
 	StatusInUse            = 19
 	StatusNotAuthenticated = 20
@@ -33,6 +34,7 @@ var statusOfError = []struct {
 	{voice.ErrNotFound, StatusNotFound},
 	{voice.ErrInvalidValue, StatusInvalidValue},
 	{voice.ErrInUse, StatusInUse},
+	{voice.ErrBackend, StatusInternal},
 }
 
 // HTTPStatus is the one table from statusCode to HTTP status (behaviour.md §2).
@@ -42,9 +44,7 @@ func HTTPStatus(code int) int {
 		return http.StatusOK
 	case 1, 2, 10, 11:
 		return http.StatusBadRequest
-	case 20:
-		return http.StatusUnauthorized
-	case 3, 5:
+	case 3, 5, 20:
 		return http.StatusForbidden
 	case 6:
 		return http.StatusNotFound
@@ -78,6 +78,12 @@ func toAPIError(err error) *APIError {
 	var ae *APIError
 	if errors.As(err, &ae) {
 		return ae
+	}
+	// A back-end failure reads as the back end words it (e.g. "Device '5001' is not registered."), without the
+	// core's operation and resource prefix.
+	var oe *voice.OpError
+	if errors.Is(err, voice.ErrBackend) && errors.As(err, &oe) && oe.Detail != "" {
+		return &APIError{Code: StatusInternal, Message: oe.Detail}
 	}
 	for _, row := range statusOfError {
 		if errors.Is(err, row.err) {

@@ -36,7 +36,7 @@ var _ = Describe("HTTPStatus", func() {
 		Entry("17 cannot unassign", 17, http.StatusInternalServerError),
 		Entry("18 already exists", 18, http.StatusConflict),
 		Entry("19 in use", 19, http.StatusConflict),
-		Entry("20 not authenticated", 20, http.StatusUnauthorized),
+		Entry("20 not authenticated", 20, http.StatusForbidden),
 		Entry("an undocumented code", 21, http.StatusInternalServerError),
 		Entry("a negative code", -1, http.StatusInternalServerError),
 	)
@@ -81,7 +81,7 @@ var _ = Describe("Errors", func() {
 		callID = agent1.onlyCallID()
 		Expect(agent1.callOp(callID, op{"operationName": "Answer"})).To(succeed())
 		Expect(sup1.calls()).To(HaveLen(1), "supervisor1 is on the call")
-		Expect(st.client("agent2").post("/api/v2/me", op{"operationName": "StartContactCenterSession"})).To(succeed())
+		Expect(st.client("agent2").post("/api/v2/me", op{"operationName": "StartContactCenterSession", "channels": []string{"voice"}})).To(succeed())
 		Expect(st.client("agent3").deviceOp(op{"operationName": "DoNotDisturbOn"})).To(succeed())
 	})
 
@@ -271,17 +271,24 @@ var _ = Describe("Errors", func() {
 		Entry("targetDeviceUri: true", badRequest{as: "supervisor2", path: "/api/v2/me/devices/{dev}",
 			body: `{"operationName":"Coach","targetDeviceUri":true}`, status: 400, code: 10, says: "targetDeviceUri"}),
 		Entry("channels: \"voice\"", badRequest{as: "agent3", path: "/api/v2/me",
-			body: `{"operationName":"StartContactCenterSession","channels":"voice"}`, status: 400, code: 10, says: "channels"}),
+			body: `{"operationName":"StartContactCenterSession","channels":"voice"}`, status: 400, code: 1, says: "channels"}),
 		Entry("an unknown scope", badRequest{as: "supervisor2", path: "/api/v2/me/devices/{dev}",
 			body: op{"operationName": "Coach", "targetDeviceUri": "{uri:agent2}", "supervisorMonitoringScope": "Sideways"}, status: 400, code: 10}),
 		Entry("an unknown mode", badRequest{as: "supervisor2", path: "/api/v2/me/devices/{dev}",
 			body: op{"operationName": "Coach", "targetDeviceUri": "{uri:agent2}", "supervisorMonitoringMode": "Forever"}, status: 400, code: 10}),
-		Entry("an unsupported channel", badRequest{as: "agent3", path: "/api/v2/me",
-			body: op{"operationName": "StartContactCenterSession", "channels": []string{"voice", "chat"}}, status: 400, code: 10}),
+		Entry("only channels the back end cannot serve", badRequest{as: "agent3", path: "/api/v2/me",
+			body: op{"operationName": "StartContactCenterSession", "channels": []string{"chat"}}, status: 500, code: 4,
+			says: "Interaction server connection is not opened"}),
+		Entry("no channels", badRequest{as: "agent3", path: "/api/v2/me",
+			body: op{"operationName": "StartContactCenterSession"}, status: 400, code: 1, says: "channels"}),
+		Entry("a NotReady reason that is not a string", badRequest{as: "agent2", path: "/api/v2/me/channels/voice",
+			body: `{"operationName":"NotReady","reasonCode":7}`, status: 400, code: 10, says: "reasonCode"}),
 		Entry("a transfer to the call's own party", badRequest{as: "agent1", path: "/api/v2/me/calls/{call}",
 			body: op{"operationName": "SingleStepTransfer", "destination": "5000"}, status: 400, code: 10}),
-		Entry("an unknown sub-resource", badRequest{as: "agent1", method: http.MethodGet, path: "/api/v2/me?subresources=mailbox",
-			status: 400, code: 10}),
+		Entry("another user's device to an agent", badRequest{as: "agent1", method: http.MethodGet, path: "/api/v2/devices/{dev:supervisor1}",
+			status: 404, code: 6}),
+		Entry("the users of the contact center to an agent", badRequest{as: "agent1", method: http.MethodGet, path: "/api/v2/users",
+			status: 403, code: 5}),
 
 		// statusCode 19: in use.
 		Entry("a second supervisor on a supervised agent", badRequest{as: "supervisor2", path: "/api/v2/me/devices/{dev}",
@@ -289,9 +296,9 @@ var _ = Describe("Errors", func() {
 
 		// statusCode 20: not authenticated.
 		Entry("no credentials", badRequest{path: "/api/v2/me/devices/{dev:agent1}",
-			body: op{"operationName": "DoNotDisturbOn"}, status: 401, code: 20}),
+			body: op{"operationName": "DoNotDisturbOn"}, status: 403, code: 20}),
 		Entry("a wrong password", badRequest{as: "agent1", pass: "guess", path: "/api/v2/me/calls/{call}",
-			body: op{"operationName": "Hangup"}, status: 401, code: 20}),
+			body: op{"operationName": "Hangup"}, status: 403, code: 20}),
 	)
 
 	Describe("request body size", func() {

@@ -43,9 +43,11 @@ var _ = Describe("Routes", func() {
 				"userName":                   "agent1",
 				"firstName":                  "Agent",
 				"lastName":                   "One",
+				"emailAddress":               "agent1@example.com",
 				"roles":                      []any{"ROLE_AGENT"},
 				"enabled":                    true,
 				"changePasswordOnFirstLogin": false,
+				"contactCenterId":            "0d4bf9a4-7d4c-4a7b-8f26-6b3a1c1e5a10",
 				"uri":                        "http://127.0.0.1:8080/api/v2/users/" + u.ID,
 				"path":                       "/users/" + u.ID,
 			})))
@@ -62,12 +64,18 @@ var _ = Describe("Routes", func() {
 			user := at(r.Object(), "user")
 			Expect(user).To(HaveKeyWithValue("userName", "supervisor1"))
 			Expect(at(user, "features")).To(Equal([]any{
-				map[string]any{"id": "api-voice"}, map[string]any{"id": "api-supervisor-monitoring"},
+				map[string]any{"id": "api-voice", "displayName": "Voice API", "description": "API for Voice",
+					"autoAssignOnContactCenterCreate": true, "uri": "http://127.0.0.1:8080/api/v2/features/api-voice",
+					"path": "/features/api-voice"},
+				map[string]any{"id": "api-supervisor-monitoring", "displayName": "API Supervisor Monitoring",
+					"description": "API for Supervisors to Monitor Agents", "autoAssignOnContactCenterCreate": true,
+					"uri":  "http://127.0.0.1:8080/api/v2/features/api-supervisor-monitoring",
+					"path": "/features/api-supervisor-monitoring"},
 			}))
 			Expect(at(user, "devices", 0, "id")).To(Equal(st.user("supervisor1").Device.ID))
 			Expect(at(user, "devices", 0, "phoneNumber")).To(Equal("5005"))
-			Expect(at(user, "channels", 0, "channel")).To(Equal("voice"))
-			Expect(at(user, "settings")).To(Equal(map[string]any{}))
+			Expect(user).NotTo(HaveKey("channels"), "no multimedia channel: left out (§11.4)")
+			Expect(user).NotTo(HaveKey("settings"))
 			Expect(at(user, "calls")).To(Equal([]any{}), "supervisor1 is on no call")
 
 			calls := at(agent1.get("/api/v2/me?subresources=*").Object(), "user", "calls")
@@ -80,17 +88,32 @@ var _ = Describe("Routes", func() {
 			Expect(r).To(succeed())
 			user := at(r.Object(), "user").(map[string]any)
 			Expect(user).To(HaveKey("devices"))
-			Expect(user).To(HaveKey("channels"))
+			Expect(user).NotTo(HaveKey("channels"))
 			Expect(user).NotTo(HaveKey("features"))
 			Expect(user).NotTo(HaveKey("settings"))
 			Expect(user).NotTo(HaveKey("calls"))
 		})
 
-		It("refuses an unknown sub-resource with statusCode 10 naming it", func() {
-			r := agent1.get("/api/v2/me?subresources=devices,mailbox")
-			Expect(r).To(haveStatus(http.StatusBadRequest, restapi.StatusInvalidValue))
-			Expect(r.Message()).To(ContainSubstring(`"mailbox"`))
-		})
+		DescribeTable("never refuses a sub-resource name, leaving out those it has not (§11.4)",
+			func(path string, present, absent []string) {
+				r := agent1.get(path)
+				Expect(r).To(succeed())
+				user := at(r.Object(), "user").(map[string]any)
+				for _, k := range present {
+					Expect(user).To(HaveKey(k), "%s", path)
+				}
+				for _, k := range absent {
+					Expect(user).NotTo(HaveKey(k), "%s", path)
+				}
+			},
+			Entry("the desktop's first read", "/api/v2/me?subresources=features,devices,channels",
+				[]string{"features", "devices"}, []string{"channels", "channelStates"}),
+			Entry("the desktop's second read, with a trailing slash", "/api/v2/me/?subresources=devices,calls,channels,interactions,chats",
+				[]string{"devices", "calls"}, []string{"channels", "interactions", "chats"}),
+			Entry("a widget's read", "/api/v2/me?subresources=features,devices,channels,settings",
+				[]string{"features", "devices"}, []string{"settings"}),
+			Entry("an unknown name", "/api/v2/me?subresources=devices,mailbox", []string{"devices"}, []string{"mailbox"}),
+		)
 	})
 
 	Describe("GET /api/v2/me/devices", func() {
@@ -106,7 +129,7 @@ var _ = Describe("Routes", func() {
 				"id":          u.Device.ID,
 				"deviceState": "Active",
 				"userState": map[string]any{
-					"id": "900D55CC-2BB0-431F-8BF9-D3525B383BE6", "displayName": "Not Ready", "state": "NotReady",
+					"id": "0F7F5003-EF26-4D13-A6Ef-D0C7EC819BEB", "displayName": "Offline", "state": "LoggedOut",
 				},
 				"phoneNumber":         "5001",
 				"e164Number":          "5001",
@@ -141,11 +164,19 @@ var _ = Describe("Routes", func() {
 	})
 
 	Describe("GET /api/v2/devices/{id}", func() {
-		It("shows any device to any authenticated user", func() {
-			r := agent1.get("/api/v2/devices/" + st.user("supervisor1").Device.ID)
+		It("shows a user its own device, and any device to a supervisor", func() {
+			r := agent1.get("/api/v2/devices/" + st.user("agent1").Device.ID)
 			Expect(r).To(succeed())
-			Expect(at(r.Object(), "device", "phoneNumber")).To(Equal("5005"))
+			Expect(at(r.Object(), "device", "phoneNumber")).To(Equal("5001"))
+			r = sup1.get("/api/v2/devices/" + st.user("supervisor2").Device.ID)
+			Expect(r).To(succeed())
+			Expect(at(r.Object(), "device", "phoneNumber")).To(Equal("5006"))
 			Expect(at(r.Object(), "device", "capabilities")).To(ContainElement("Coach"))
+		})
+
+		It("hides another user's device from an agent as if it did not exist (statusCode 6)", func() {
+			r := agent1.get("/api/v2/devices/" + st.user("supervisor1").Device.ID)
+			Expect(r).To(haveStatus(http.StatusNotFound, restapi.StatusNotFound))
 		})
 
 		It("answers statusCode 6 for an unknown device", func() {
@@ -197,16 +228,11 @@ var _ = Describe("Routes", func() {
 	})
 
 	Describe("GET /api/v2/me/channels and /api/v2/me/channels/{channel}", func() {
-		It("lists the voice channel with the agent state", func() {
+		It("lists no channel: voice state is on the device, and there is no multimedia channel (§11.4)", func() {
 			r := agent1.get("/api/v2/me/channels")
 			Expect(r).To(succeed())
-			Expect(r.Object()["channels"]).To(HaveLen(1))
-			Expect(at(r.Object(), "channels", 0, "channel")).To(Equal("voice"))
-			Expect(at(r.Object(), "channels", 0, "userState", "state")).To(Equal("NotReady"))
-
-			one := agent1.get("/api/v2/me/channels/voice")
-			Expect(one).To(succeed())
-			Expect(one.Object()["channel"]).To(Equal(at(r.Object(), "channels", 0)))
+			Expect(r.Object()["channels"]).To(Equal([]any{}))
+			Expect(agent1.get("/api/v2/me/channels/voice")).To(haveStatus(http.StatusNotFound, restapi.StatusNotFound))
 		})
 
 		It("answers statusCode 6 for an unknown channel", func() {
@@ -219,7 +245,6 @@ var _ = Describe("Routes", func() {
 			Expect(agent1.post("/api/v2/me", op{"operationName": "StartContactCenterSession", "channels": []string{"voice"}})).To(succeed())
 			Expect(agent1.post("/api/v2/me/channels/voice", op{"operationName": "Ready"})).To(succeed())
 			Expect(at(agent1.device(), "userState", "state")).To(Equal("Ready"))
-			Expect(at(agent1.get("/api/v2/me/channels/voice").Object(), "channel", "userState", "state")).To(Equal("Ready"))
 
 			Expect(agent1.post("/api/v2/me/channels/voice", op{"operationName": "NotReady"})).To(succeed())
 			Expect(at(agent1.device(), "userState", "state")).To(Equal("NotReady"))
@@ -323,7 +348,7 @@ var _ = Describe("Routes", func() {
 
 		It("answers a method error on a protected path only after authentication", func() {
 			r := st.anonymous().do(http.MethodDelete, "/api/v2/me/calls/x", nil, nil)
-			Expect(r).To(haveStatus(http.StatusUnauthorized, restapi.StatusNotAuthenticated))
+			Expect(r).To(haveStatus(http.StatusForbidden, restapi.StatusNotAuthenticated))
 		})
 
 		It("ignores a trailing slash, as the documentation writes POST /api/v2/me/", func() {

@@ -44,6 +44,9 @@ type Options struct {
 	Faults FailureInjector
 	// Sessions bound the HTTP sessions (expiry, per-user cap); zero fields take the defaults.
 	Sessions SessionLimits
+	// AuthChallenge deliberately answers unauthenticated requests with HTTP 401 and a Basic challenge instead
+	// of 403 (a deviation for the conformance suite's own tests).
+	AuthChallenge bool
 	// Now is the clock of HTTP session expiry (default time.Now): sessions live on wall time whatever clock
 	// the voice environment runs on.
 	Now func() time.Time
@@ -63,6 +66,8 @@ type Server struct {
 	log      *slog.Logger
 	router   *mux.Router
 	faults   FailureInjector
+	// challenge: the AuthChallenge deviation
+	challenge bool
 }
 
 type ctxKey int
@@ -71,7 +76,8 @@ const identityKey ctxKey = 1
 
 // New builds the REST server for an environment whose state the engine owns.
 func New(eng *engine.Engine, env *fixtures.Environment, opts Options) *Server {
-	s := &Server{eng: eng, env: env, sessions: newSessions(env, opts.Sessions, opts.Now), log: opts.Logger, faults: opts.Faults}
+	s := &Server{eng: eng, env: env, sessions: newSessions(env, opts.Sessions, opts.Now), log: opts.Logger, faults: opts.Faults,
+		challenge: opts.AuthChallenge}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -98,7 +104,11 @@ func New(eng *engine.Engine, env *fixtures.Environment, opts Options) *Server {
 		{"/me/calls/{id}", s.getCall, s.postOp(voice.ResCall)},
 		{"/me/channels", s.getChannels, nil},
 		{"/me/channels/{id}", s.getChannel, s.postOp(voice.ResChannel)},
+		{"/devices", s.getAllDevices, nil},
 		{"/devices/{id}", s.getDevice, nil},
+		{"/users", s.getUsers, nil},
+		{"/users/{id}", s.getUser, nil},
+		{"/users/{id}/devices", s.getUserDevices, nil},
 	} {
 		route(api, rt.path, rt.get, rt.post)
 	}
@@ -236,7 +246,13 @@ func (s *Server) authenticated(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, ok := s.sessions.authenticate(r, true)
 		if !ok {
-			w.Header().Set("WWW-Authenticate", `Basic realm="coachsim"`)
+			// HTTP 403 and no challenge, as a live GWS answers (behaviour.md §2): a browser must not open its
+			// own login dialog over the desktop's login form.
+			if s.challenge {
+				w.Header().Set("WWW-Authenticate", `Basic realm="coachsim"`)
+				writeJSON(w, http.StatusUnauthorized, errorBody{StatusCode: StatusNotAuthenticated, StatusMessage: "Access denied"})
+				return
+			}
 			writeError(w, &APIError{Code: StatusNotAuthenticated, Message: "Access denied"})
 			return
 		}
@@ -362,6 +378,10 @@ func DecodeOperation(data []byte) (voice.Request, error) {
 		{"digits", &req.Digits},
 		{"participant", &req.Participant},
 		{"otherCallUri", &req.OtherCallURI},
+		{"reason", &req.Reason},
+		{"reasonCode", &req.ReasonCode},
+		{"wrapUpTime", &req.WrapUpTime},
+		{"workmode", &req.WorkMode},
 	} {
 		if err := str(f.name, f.out); err != nil {
 			return voice.Request{}, err
@@ -378,7 +398,8 @@ func DecodeOperation(data []byte) (voice.Request, error) {
 	}
 	if raw, ok := members["channels"]; ok && string(raw) != "null" {
 		if json.Unmarshal(raw, &req.Channels) != nil {
-			return voice.Request{}, &APIError{Code: StatusInvalidValue, Message: `parameter "channels" must be of type []string`}
+			// statusCode 1, as for missing channels (behaviour.md §11.2)
+			return voice.Request{}, &APIError{Code: StatusMissingParameter, Message: `parameter "channels" must be a list of channel names`}
 		}
 	}
 	dest, err := decodeDestination(members["destination"])
@@ -439,16 +460,38 @@ func (s *Server) postOp(res voice.Resource) http.HandlerFunc {
 				return
 			}
 		}
-		ticket, err := s.eng.Do(r.Context(), req)
+		// A request that fails in the back end still causes its ErrorMessage (behaviour.md §11.8): the change
+		// succeeds for the engine, which holds the message until the error reply is written.
+		var (
+			result  voice.Result
+			backend error
+		)
+		ticket, err := s.eng.Change(r.Context(), func(st *voice.State, now time.Time) ([]voice.Notification, error) {
+			res, notes, err := st.ApplyResult(now, req)
+			if err != nil && len(notes) > 0 && errors.Is(err, voice.ErrBackend) {
+				backend = err
+				return notes, nil
+			}
+			result = res
+			return notes, err
+		})
 		if err != nil {
 			writeError(w, err)
 			return
 		}
 		defer ticket.Release()
-		if res == voice.ResMe && req.Operation == voice.OpEndContactCenterSession && id.sessionID != "" {
-			s.sessions.invalidate(id.sessionID)
+		switch {
+		case backend != nil:
+			writeError(w, backend)
+		case result.Partial():
+			writeJSON(w, HTTPStatus(StatusPartialSuccess), map[string]any{"statusCode": StatusPartialSuccess,
+				"failed": result.Failed, "succeeded": result.Succeeded})
+		default:
+			if res == voice.ResMe && req.Operation == voice.OpEndContactCenterSession && id.sessionID != "" {
+				s.sessions.invalidate(id.sessionID)
+			}
+			writeJSON(w, http.StatusOK, map[string]int{"statusCode": 0})
 		}
-		writeJSON(w, http.StatusOK, map[string]int{"statusCode": 0})
 		_ = http.NewResponseController(w).Flush()
 	}
 }
@@ -460,53 +503,6 @@ func (s *Server) read(w http.ResponseWriter, r *http.Request, fn func(st *voice.
 		return false
 	}
 	return true
-}
-
-var allSubresources = []string{"features", "devices", "channels", "settings", "calls"}
-
-func (s *Server) getMe(w http.ResponseWriter, r *http.Request) {
-	id := identityOf(r)
-	var wanted []string
-	if q := r.URL.Query().Get("subresources"); q != "" {
-		if q == "*" {
-			wanted = allSubresources
-		} else {
-			for _, name := range strings.Split(q, ",") {
-				name = strings.TrimSpace(name)
-				if !contains(allSubresources, name) {
-					writeError(w, &APIError{Code: StatusInvalidValue, Message: fmt.Sprintf("unknown subresource %q (known: %s)", name, strings.Join(allSubresources, ","))})
-					return
-				}
-				wanted = append(wanted, name)
-			}
-		}
-	}
-	out := map[string]any{}
-	ok := s.read(w, r, func(st *voice.State, now time.Time) {
-		info, _ := st.User(id.userID)
-		merge(out, info)
-		for _, sub := range wanted {
-			switch sub {
-			case "features":
-				feats := []map[string]string{}
-				for _, f := range st.Features(id.userID) {
-					feats = append(feats, map[string]string{"id": f})
-				}
-				out["features"] = feats
-			case "devices":
-				out["devices"] = st.UserDevices(id.userID)
-			case "channels":
-				out["channels"] = st.Channels(id.userID)
-			case "settings":
-				out["settings"] = map[string]any{}
-			case "calls":
-				out["calls"] = st.UserCalls(id.userID, now)
-			}
-		}
-	})
-	if ok {
-		writeJSON(w, http.StatusOK, map[string]any{"statusCode": 0, "user": out})
-	}
 }
 
 // merge copies a struct's JSON members into m.
@@ -534,21 +530,29 @@ func listing(r *http.Request, name string, uris []string, items any) map[string]
 	if fields == "*" {
 		return map[string]any{"statusCode": 0, name: items}
 	}
-	keep := strings.Split(fields, ",")
-	var rows []map[string]any
+	var rows []any
 	data, _ := json.Marshal(items)
 	_ = json.Unmarshal(data, &rows)
 	filtered := make([]map[string]any, 0, len(rows))
 	for _, row := range rows {
-		f := map[string]any{}
-		for _, k := range keep {
-			if v, ok := row[strings.TrimSpace(k)]; ok {
-				f[strings.TrimSpace(k)] = v
-			}
-		}
-		filtered = append(filtered, f)
+		filtered = append(filtered, keepFields(row, fields))
 	}
 	return map[string]any{"statusCode": 0, name: filtered}
+}
+
+// keepFields renders v as a JSON object with only the named members (fields=a,b).
+func keepFields(v any, fields string) map[string]any {
+	var all map[string]any
+	data, _ := json.Marshal(v)
+	_ = json.Unmarshal(data, &all)
+	out := map[string]any{}
+	for _, k := range strings.Split(fields, ",") {
+		k = strings.TrimSpace(k)
+		if x, ok := all[k]; ok {
+			out[k] = x
+		}
+	}
+	return out
 }
 
 func (s *Server) getDevices(w http.ResponseWriter, r *http.Request) {
@@ -585,21 +589,6 @@ func (s *Server) getMyDevice(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"statusCode": 0, "device": found})
 }
 
-// getDevice serves the canonical device URI /api/v2/devices/{id}, readable by any authenticated user.
-func (s *Server) getDevice(w http.ResponseWriter, r *http.Request) {
-	want := mux.Vars(r)["id"]
-	var d voice.Device
-	var ok bool
-	if !s.read(w, r, func(st *voice.State, _ time.Time) { d, ok = st.DeviceByID(want) }) {
-		return
-	}
-	if !ok {
-		writeError(w, &APIError{Code: StatusNotFound, Message: fmt.Sprintf("device %q not found", want)})
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"statusCode": 0, "device": d})
-}
-
 func (s *Server) getCalls(w http.ResponseWriter, r *http.Request) {
 	id := identityOf(r)
 	var calls []voice.Call
@@ -628,6 +617,7 @@ func (s *Server) getCall(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"statusCode": 0, "call": c})
 }
 
+// getChannels lists the user's multimedia channel states: none (behaviour.md §11.4).
 func (s *Server) getChannels(w http.ResponseWriter, r *http.Request) {
 	id := identityOf(r)
 	var chans []voice.ChannelState

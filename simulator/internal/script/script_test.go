@@ -256,7 +256,7 @@ var _ = Describe("A scripted environment", func() {
 			Expect(strings.Count(p.log.String(), `msg="call abandoned"`)).To(Equal(4))
 
 			// An agent who logs in by hand is served by the script from then on.
-			p.as("agent1", voice.Request{Resource: voice.ResMe, Operation: voice.OpStartContactCenterSession})
+			p.as("agent1", voice.Request{Resource: voice.ResMe, Operation: voice.OpStartContactCenterSession, Channels: []string{"voice"}})
 			p.as("agent1", voice.Request{Resource: voice.ResChannel, ResourceID: "voice", Operation: voice.OpReady})
 			Expect(p.count("agent1", state("Ringing"))).To(BeZero())
 		})

@@ -1,6 +1,7 @@
 package voice
 
 import (
+	"errors"
 	"time"
 
 	"github.com/coachsim/coachsim/fixtures"
@@ -38,20 +39,60 @@ type Request struct {
 	Mode            string // supervisorMonitoringMode as sent
 	PhoneNumber     string
 	ConsultCallURI  string
-	Channels        []string
+	Channels        []string // channels (StartContactCenterSession); nil when absent
+	Reason          string   // reason (NotReady)
+	ReasonCode      string   // reasonCode (NotReady)
+	WrapUpTime      string   // wrapUpTime (AfterCallWork)
+	WorkMode        string   // workmode (Ready): ManualIn or AutoIn
 }
 
 // Apply performs one operation at time now. It returns the notifications the operation causes, in order, or
 // an *OpError and no change at all.
 func (s *State) Apply(now time.Time, r Request) ([]Notification, error) {
+	_, notes, err := s.ApplyResult(now, r)
+	if err != nil {
+		return nil, err
+	}
+	return notes, nil
+}
+
+// Result is what an operation reports in its reply beyond success: the per-channel outcome of a
+// StartContactCenterSession that partly failed (behaviour.md §11.2). The zero Result is plain success.
+type Result struct {
+	Succeeded []ChannelResult
+	Failed    []ChannelResult
+}
+
+// Partial reports whether the reply is a partial success (statusCode 7).
+func (r Result) Partial() bool { return len(r.Failed) > 0 }
+
+// ChannelResult is one entry of a partial success: a channel and its statusCode (with the message of a
+// failure).
+type ChannelResult struct {
+	StatusCode    int    `json:"statusCode"`
+	StatusMessage string `json:"statusMessage,omitempty"`
+	Channel       string `json:"channel"`
+}
+
+// ApplyResult performs one operation at time now, as Apply does, and also returns the operation's Result.
+// On an error nothing changes; the notifications are then empty, except for a request that failed in the
+// back end (ErrBackend): its ErrorMessage (behaviour.md §11.8) is returned with the error.
+func (s *State) ApplyResult(now time.Time, r Request) (Result, []Notification, error) {
 	s.now = now
 	s.out = nil
+	s.result = Result{}
+	res, notes, err := s.apply(r)
+	s.result = Result{}
+	return res, notes, err
+}
+
+func (s *State) apply(r Request) (Result, []Notification, error) {
 	u := s.userByID[r.UserID]
 	if u == nil {
-		return nil, opErr(ErrNotFound, r.Operation, "user", "", "unknown user %q", r.UserID)
+		return Result{}, nil, opErr(ErrNotFound, r.Operation, "user", "", "unknown user %q", r.UserID)
 	}
 	if !u.features[fixtures.FeatureVoice] {
-		return nil, opErr(ErrNoPermission, r.Operation, "user "+u.name, "", "user lacks feature %s", fixtures.FeatureVoice)
+		return Result{}, nil, opErr(ErrNoPermission, r.Operation, "user "+u.name, "", "user lacks feature %s", fixtures.FeatureVoice)
 	}
 	var err error
 	switch r.Resource {
@@ -69,13 +110,18 @@ func (s *State) Apply(now time.Time, r Request) ([]Notification, error) {
 		err = opErr(ErrNotFound, r.Operation, "resource", "", "unknown resource")
 	}
 	if err != nil {
+		var errorMessage []Notification
+		if errors.Is(err, ErrBackend) && r.Resource != ResMe { // a device or agent-state request (§11.8)
+			errorMessage = []Notification{s.errorMessage(u.device)}
+		}
 		s.out = nil
 		if afterChange != nil {
 			afterChange(s)
 		}
-		return nil, err
+		return Result{}, errorMessage, err
 	}
-	return s.finish(), nil
+	res := s.result
+	return res, s.finish(), nil
 }
 
 // Tick lets time pass without an operation. It exists so that time-driven behaviour has one entry point; the
@@ -99,58 +145,12 @@ func (s *State) myDevice(u *user, id string, op Operation) (*device, error) {
 	return d, nil
 }
 
-func (s *State) meOp(u *user, r Request) error {
-	switch r.Operation {
-	case OpStartContactCenterSession:
-		for _, ch := range r.Channels {
-			if ch != "voice" {
-				return opErr(ErrInvalidValue, r.Operation, "user "+u.name, "", "unsupported channel %q (only \"voice\")", ch)
-			}
-		}
-		if !u.ccSession {
-			u.ccSession = true
-			s.emitDevice(u.device)
-		}
-		return nil
-	case OpEndContactCenterSession:
-		s.endSession(u)
-		return nil
-	}
-	return opErr(ErrInvalidState, r.Operation, "user "+u.name, "", "unknown operation for /me")
-}
-
-func (s *State) channelOp(u *user, r Request) error {
-	if r.ResourceID != "voice" {
-		return opErr(ErrNotFound, r.Operation, "channel "+r.ResourceID, "", "unknown channel %q", r.ResourceID)
-	}
-	var want AgentState
-	switch r.Operation {
-	case OpReady:
-		want = Ready
-	case OpNotReady:
-		want = NotReady
-	case OpAfterCallWork:
-		want = AfterCallWork
-	default:
-		return opErr(ErrInvalidState, r.Operation, "channel voice", "", "unknown operation for the voice channel")
-	}
-	// [S] Agent state needs a contact-center session (StartContactCenterSession).
-	if !u.ccSession {
-		return opErr(ErrInvalidState, r.Operation, "channel voice", "NoSession", "no contact-center session: call StartContactCenterSession first")
-	}
-	if u.agentState != want {
-		u.agentState = want
-		if want == Ready && len(s.partiesOf(u.device)) == 0 {
-			u.idleSince = s.now
-		}
-		s.emitDevice(u.device)
-	}
-	return nil
-}
-
 func (s *State) deviceOp(u *user, r Request) error {
 	d, err := s.myDevice(u, r.ResourceID, r.Operation)
 	if err != nil {
+		return err
+	}
+	if err := s.registered(d, r.Operation); err != nil {
 		return err
 	}
 	switch r.Operation {
@@ -206,24 +206,4 @@ func dndState(d *device) string {
 		return "DoNotDisturbOn"
 	}
 	return "DoNotDisturbOff"
-}
-
-// endSession ends a user's contact-center session: agent state NotReady and every subscription held by or
-// aimed at the user's device ends (behaviour.md §6).
-func (s *State) endSession(u *user) {
-	changed := u.ccSession || u.agentState != NotReady || u.device.sub != nil
-	u.ccSession = false
-	u.agentState = NotReady
-	d := u.device
-	if d.sub != nil {
-		s.dropSubscription(d.sub)
-	}
-	if changed {
-		s.emitDevice(d)
-	}
-	if d.supBy != nil {
-		owner := d.supBy.owner
-		s.dropSubscription(d.supBy)
-		s.emitDevice(owner)
-	}
 }

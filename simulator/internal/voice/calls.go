@@ -25,6 +25,9 @@ func (s *State) dialOp(u *user, r Request) error {
 	if r.Operation != OpDial {
 		return opErr(ErrInvalidState, r.Operation, "device "+d.dn, "", "only Dial is valid on a device's calls")
 	}
+	if err := s.registered(d, r.Operation); err != nil {
+		return err
+	}
 	if r.Destination == "" {
 		return opErr(ErrMissingParameter, r.Operation, "device "+d.dn, "", "destination.phoneNumber is required")
 	}
@@ -49,8 +52,9 @@ func (s *State) dialOp(u *user, r Request) error {
 		return nil
 	}
 	dest := s.deviceByDN[to]
-	if dest == nil || dest == d || dest.dnd {
-		// [S] A call to an unknown number, to oneself or to a DND device is released for the caller.
+	if dest == nil || dest == d || dest.dnd || dest.unregistered {
+		// [S] A call to an unknown number, to oneself, to a DND device or to an unregistered one (behaviour.md
+		// §11.1) is released for the caller.
 		s.release(caller, "")
 		s.prune(c)
 		return nil
@@ -309,7 +313,7 @@ func (s *State) resolveDestination(p *party, r Request) (*device, *routingPoint,
 		return nil, rp, nil
 	}
 	d := s.deviceByDN[to]
-	if d == nil {
+	if d == nil || d.unregistered { // an unregistered device is as unknown as a number nobody has (§11.1)
 		return nil, nil, opErr(ErrNotFound, op, "call "+p.call.id, "", "unknown destination %q", r.Destination)
 	}
 	if d == p.dev || p.call.partyOf(d) != nil {

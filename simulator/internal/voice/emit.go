@@ -17,18 +17,10 @@ import (
 // MonitoredUserMutedStateChange, anything else -> StatusChange) unless the caller names one.
 
 func (s *State) deviceView(d *device) Device {
-	u := d.user
-	us := UserState{ID: userStateNotReadyID, DisplayName: "Not Ready", State: "NotReady"}
-	switch u.agentState {
-	case Ready:
-		us = UserState{ID: userStateReadyID, DisplayName: "Ready", State: "Ready"}
-	case AfterCallWork:
-		us = UserState{ID: userStateAfterCallWorkID, DisplayName: "After Call Work", State: "NotReady", WorkMode: "AfterCallWork"}
-	}
 	v := Device{
 		ID:                  d.id,
 		DeviceState:         "Active",
-		UserState:           us,
+		UserState:           s.userStateOf(d),
 		PhoneNumber:         d.dn,
 		E164Number:          d.dn,
 		TelephonyNetwork:    "Private",
@@ -38,6 +30,9 @@ func (s *State) deviceView(d *device) Device {
 	}
 	if d.dnd {
 		v.DoNotDisturb = "On"
+	}
+	if d.unregistered {
+		v.DeviceState = "Inactive"
 	}
 	v.ForwardTo = d.forwardTo
 	if sub := d.sub; sub != nil {
@@ -51,12 +46,19 @@ func (s *State) deviceView(d *device) Device {
 }
 
 // emitDevice sends the device's full resource to its user.
-func (s *State) emitDevice(d *device) {
+func (s *State) emitDevice(d *device) { s.emitDeviceState(d, nil) }
+
+// emitDeviceState sends the device with the given userState instead of its own (nil: its own); the
+// intermediate LoggedIn state of a login is shown this way (behaviour.md §11.2).
+func (s *State) emitDeviceState(d *device, us *UserState) {
+	v := s.deviceView(d)
+	if us != nil {
+		v.UserState = us
+	}
 	s.out = append(s.out, Notification{
 		UserID:  d.user.id,
 		Channel: ChannelDevices,
-		Data: DeviceStateChange{MessageType: MessageDeviceStateChange, Devices: []Device{s.deviceView(d)},
-			Metrics: s.metrics()},
+		Data:    DeviceStateChange{MessageType: MessageDeviceStateChange, Devices: []Device{v}, Metrics: s.metrics()},
 	})
 }
 

@@ -20,6 +20,9 @@ var (
 	ErrNotFound = errors.New("resource not found")
 	// ErrInvalidValue: a parameter has a value outside its allowed set (statusCode 10).
 	ErrInvalidValue = errors.New("invalid parameter value")
+	// ErrBackend: the request failed in the back end, e.g. on an unregistered device (statusCode 4); the
+	// request changes nothing but causes an ErrorMessage (behaviour.md §11.8).
+	ErrBackend = errors.New("back-end failure")
 	// ErrInUse: the resource is already in use, e.g. the agent already has a supervisor (statusCode 19).
 	ErrInUse = errors.New("resource already in use")
 )

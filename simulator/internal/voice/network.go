@@ -66,7 +66,7 @@ func (s *State) InboundWith(now time.Time, in InboundCall) (string, []Notificati
 	case rp != nil:
 		c.queuedAt, c.viaRP = rp, rp
 		rp.queue = append(rp.queue, c)
-	case dest == nil || dest.dnd: // forwarded to an unknown number, or DND: released for the caller
+	case dest == nil || dest.dnd || dest.unregistered: // an unknown number, DND, unregistered: released for the caller
 		s.release(caller, "")
 		s.prune(c)
 	default:

@@ -19,8 +19,9 @@ var _ = Describe("Reads and small values", func() {
 		u, ok := w.st.User(w.userID(nS))
 		Expect(ok).To(BeTrue())
 		Expect(u).To(Equal(voice.UserInfo{ID: w.userID(nS), UserName: nS, FirstName: "Supervisor", LastName: "One",
-			Roles: []string{"ROLE_AGENT", "ROLE_SUPERVISOR"}, Enabled: true,
-			URI: fixtures.DefaultBaseURL + "/api/v2/users/" + w.userID(nS), Path: "/users/" + w.userID(nS)}))
+			EmailAddress: "supervisor1@example.com", Roles: []string{"ROLE_AGENT", "ROLE_SUPERVISOR"}, Enabled: true,
+			ContactCenterID: fixtures.DefaultContactCenterID,
+			URI:             fixtures.DefaultBaseURL + "/api/v2/users/" + w.userID(nS), Path: "/users/" + w.userID(nS)}))
 		Expect(w.st.Features(w.userID(nS))).To(Equal([]string{fixtures.FeatureVoice, fixtures.FeatureSupervisorMonitoring}))
 		Expect(w.st.Features(w.userID(nA))).To(Equal([]string{fixtures.FeatureVoice}))
 		a, _ := w.st.User(w.userID(nA))

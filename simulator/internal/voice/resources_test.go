@@ -43,7 +43,8 @@ var _ = Describe("Requests outside any call", func() {
 			Expect(d.PhoneNumber).To(Equal(dA))
 			Expect(d.DeviceState).To(Equal("Active"))
 			Expect(d.TelephonyNetwork).To(Equal("Private"))
-			Expect(d.UserState.State).To(Equal("NotReady"))
+			Expect(d.UserState).To(Equal(&voice.UserState{ID: "0F7F5003-EF26-4D13-A6Ef-D0C7EC819BEB", DisplayName: "Offline",
+				State: "LoggedOut"}), "Offline before the session (§11.1)")
 			Expect(d.SupervisorMonitoringState).To(BeNil())
 		})
 
@@ -163,17 +164,17 @@ var _ = Describe("Requests outside any call", func() {
 			w.refuse(nA, channelReq(voice.OpNotReady), voice.ErrInvalidState)
 		})
 
-		It("moves between Ready and NotReady within a session, silently when nothing changes", func() {
+		It("moves between Ready and NotReady within a session, re-sending the device when nothing changes", func() {
 			w.do(nA, meReq(voice.OpStartContactCenterSession, "voice"))
-			w.expectAll(heard{nA: {dev().agent("NotReady")}})
+			w.expectAll(heard{nA: {dev().agent("LoggedIn"), dev().agent("NotReady")}})
 			w.do(nA, channelReq(voice.OpReady))
 			w.expectAll(heard{nA: {dev().agent("Ready")}})
-			Expect(w.st.Channels(w.userID(nA))).To(Equal([]voice.ChannelState{{Channel: "voice",
-				UserState: voice.UserState{ID: "9430250E-0A1B-421F-B372-F29E69366DED", DisplayName: "Ready", State: "Ready"}}}))
+			Expect(w.deviceOf(nA).UserState).To(Equal(&voice.UserState{ID: "9430250E-0A1B-421F-B372-F29E69366DED", DisplayName: "Ready", State: "Ready"}))
+			Expect(w.st.Channels(w.userID(nA))).To(BeEmpty())
 
 			before := w.snapshot()
 			w.do(nA, channelReq(voice.OpReady))
-			w.expectAll(heard{})
+			w.expectAll(heard{nA: {dev().agent("Ready")}}) // [O] the unchanged device again
 			Expect(w.snapshot()).To(Equal(before))
 
 			w.do(nA, channelReq(voice.OpNotReady))
@@ -192,23 +193,38 @@ var _ = Describe("Requests outside any call", func() {
 	})
 
 	Describe("the contact-center session", func() {
-		It("starts once; a second start changes nothing", func() {
+		It("starts once, through LoggedIn to NotReady; a second start changes nothing", func() {
 			w.do(nA, meReq(voice.OpStartContactCenterSession, "voice"))
-			w.expectAll(heard{nA: {dev()}})
-			w.do(nA, meReq(voice.OpStartContactCenterSession))
+			w.expectAll(heard{nA: {dev().agent("LoggedIn"), dev().agent("NotReady")}})
+			w.do(nA, meReq(voice.OpStartContactCenterSession, "voice"))
 			w.expectAll(heard{})
 		})
 
-		It("refuses a channel other than voice with ErrInvalidValue", func() {
-			w.refuse(nA, meReq(voice.OpStartContactCenterSession, "voice", "chat"), voice.ErrInvalidValue)
+		It("refuses a start without channels with ErrMissingParameter", func() {
+			w.refuse(nA, meReq(voice.OpStartContactCenterSession), voice.ErrMissingParameter)
+		})
+
+		It("reports voice and chat as a partial success, with the multimedia channel failed", func() {
+			res, notes, err := w.st.ApplyResult(w.now, voice.Request{UserID: w.userID(nA), Resource: voice.ResMe,
+				Operation: voice.OpStartContactCenterSession, Channels: []string{"voice", "chat"}})
+			Expect(err).NotTo(HaveOccurred())
+			Expect(res.Partial()).To(BeTrue())
+			Expect(res.Succeeded).To(Equal([]voice.ChannelResult{{StatusCode: 0, Channel: "voice"}}))
+			Expect(res.Failed).To(Equal([]voice.ChannelResult{{StatusCode: 4,
+				StatusMessage: "Interaction server connection is not opened", Channel: "multimedia"}}))
+			Expect(notes).To(HaveLen(2), "LoggedIn, then NotReady")
+		})
+
+		It("refuses a start of only non-voice channels with ErrBackend and no change", func() {
+			w.refuse(nA, meReq(voice.OpStartContactCenterSession, "chat", "email"), voice.ErrBackend)
 			w.refuse(nA, channelReq(voice.OpReady), voice.ErrInvalidState) // the session did not start
 		})
 
-		It("ends with the agent NotReady; Ready then needs a new session", func() {
+		It("ends with the device Offline; Ready then needs a new session", func() {
 			w.login(nA)
 			w.drain()
 			w.do(nA, meReq(voice.OpEndContactCenterSession))
-			w.expectAll(heard{nA: {dev().agent("NotReady")}})
+			w.expectAll(heard{nA: {dev().agent("LoggedOut")}})
 			w.refuse(nA, channelReq(voice.OpReady), voice.ErrInvalidState)
 		})
 

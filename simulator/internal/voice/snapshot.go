@@ -24,7 +24,8 @@ type UserSnapshot struct {
 	DeviceID      string `json:"deviceId"`
 	DN            string `json:"dn"`
 	Session       bool   `json:"contactCenterSession"`
-	AgentState    string `json:"agentState"` // Ready, NotReady or AfterCallWork
+	AgentState    string `json:"agentState"`             // Ready, NotReady, AfterCallWork or AuxWork, within a session
+	Unregistered  bool   `json:"unregistered,omitempty"` // the device is not registered (Inactive)
 	DoNotDisturb  bool   `json:"doNotDisturb"`
 	ActiveCalls   int    `json:"activeCalls"`
 	SupervisedBy  string `json:"supervisedBy,omitempty"` // the supervisor's user name
@@ -77,7 +78,7 @@ func (s *State) Snapshot(now time.Time) Snapshot {
 	for _, u := range s.users {
 		d := u.device
 		us := UserSnapshot{UserName: u.name, ID: u.id, Role: string(u.role), DeviceID: d.id, DN: d.dn,
-			Session: u.ccSession, AgentState: u.agentState.String(), DoNotDisturb: d.dnd,
+			Session: u.ccSession, AgentState: u.agentState.String(), Unregistered: d.unregistered, DoNotDisturb: d.dnd,
 			ActiveCalls: len(s.partiesOf(d))}
 		if d.supBy != nil {
 			us.SupervisedBy = d.supBy.owner.user.name

@@ -44,21 +44,28 @@ type Deviations struct {
 	NoSubscriptionMessage      bool // no DeviceStateChangeMessage after ListenIn/Coach/BargeIn
 	InUseAsForbidden           bool // a second supervisor gets statusCode 3 instead of 19
 	SupervisorMissesDataChange bool // no AttachedDataChanged reaches a supervisor on the call
+	NoRepeatedState            bool // a request for the agent's current state sends nothing
+	NoLoggedInStep             bool // StartContactCenterSession goes straight to NotReady
+	AuxWorkAsNotReady          bool // AuxWork shows the plain Not Ready userState
+	DevicesOpenToAll           bool // every user reads every user and device, the collections included
+	AuthChallenge              bool // unauthenticated requests get HTTP 401 with a Basic challenge
 }
 
 // State is the whole voice environment.
 type State struct {
-	baseURL    string
-	voiceEnvID string
-	sipCluster bool
-	autoAnswer bool
-	dev        Deviations
+	baseURL         string
+	contactCenterID string
+	voiceEnvID      string
+	sipCluster      bool
+	autoAnswer      bool
+	dev             Deviations
 
 	users      []*user // fixture order
 	userByID   map[string]*user
 	devices    []*device
 	deviceByID map[string]*device
 	deviceByDN map[string]*device
+	reasons    map[string]string // configured not-ready reasons by code
 	rps        []*routingPoint
 	rpByDN     map[string]*routingPoint
 
@@ -66,8 +73,9 @@ type State struct {
 	callByID map[string]*call
 	callSeq  int
 
-	now time.Time
-	out []Notification
+	now    time.Time
+	out    []Notification
+	result Result // the Result of the operation being applied
 
 	dirty       []*device // devices whose active parties changed since the last settle (index.go)
 	settledOnce bool      // the first settle has looked at every agent
@@ -75,24 +83,28 @@ type State struct {
 
 type user struct {
 	id, name, first, last string
+	email                 string
+	sees                  map[string]bool // user ids a supervisor may read; nil: everyone (behaviour.md §11.5)
 	role                  fixtures.Role
 	features              map[string]bool
 	device                *device
 	ccSession             bool
 	agentState            AgentState
+	reason, reasonCode    string // of the current NotReady, as requested
 	idleSince             time.Time
 	order                 int
 }
 
 type device struct {
-	id, dn    string
-	user      *user
-	dnd       bool
-	forwardTo string        // ForwardCallsOn destination; "" when not forwarding
-	sub       *subscription // the subscription this (supervisor) device holds
-	supBy     *subscription // the subscription that targets this device
-	active    []*party      // active parties, in call creation then join order (index.go)
-	dirty     bool          // listed in State.dirty
+	id, dn       string
+	user         *user
+	dnd          bool
+	unregistered bool          // the switch does not see the device registered (behaviour.md §11.1)
+	forwardTo    string        // ForwardCallsOn destination; "" when not forwarding
+	sub          *subscription // the subscription this (supervisor) device holds
+	supBy        *subscription // the subscription that targets this device
+	active       []*party      // active parties, in call creation then join order (index.go)
+	dirty        bool          // listed in State.dirty
 }
 
 // subscription is a supervisor's standing request to monitor a device or a routing point.
@@ -176,19 +188,24 @@ type supLeg struct {
 // loader.
 func New(env *fixtures.Environment, opts Options) *State {
 	s := &State{
-		baseURL:    strings.TrimSuffix(env.BaseURL, "/"),
-		voiceEnvID: env.VoiceEnvironmentID,
-		sipCluster: env.SIPCluster,
-		autoAnswer: env.AutoAnswerSupervision(),
-		dev:        opts.Deviations,
-		userByID:   map[string]*user{},
-		deviceByID: map[string]*device{},
-		deviceByDN: map[string]*device{},
-		rpByDN:     map[string]*routingPoint{},
-		callByID:   map[string]*call{},
+		baseURL:         strings.TrimSuffix(env.BaseURL, "/"),
+		contactCenterID: env.ContactCenterID,
+		voiceEnvID:      env.VoiceEnvironmentID,
+		sipCluster:      env.SIPCluster,
+		autoAnswer:      env.AutoAnswerSupervision(),
+		dev:             opts.Deviations,
+		userByID:        map[string]*user{},
+		deviceByID:      map[string]*device{},
+		deviceByDN:      map[string]*device{},
+		rpByDN:          map[string]*routingPoint{},
+		callByID:        map[string]*call{},
+		reasons:         reasonTable(env.NotReadyReasons),
 	}
 	if s.baseURL == "" {
 		s.baseURL = fixtures.DefaultBaseURL
+	}
+	if s.contactCenterID == "" {
+		s.contactCenterID = fixtures.DefaultContactCenterID
 	}
 	if s.voiceEnvID == "" {
 		s.voiceEnvID = fixtures.DefaultVoiceEnvironmentID
@@ -200,7 +217,8 @@ func New(env *fixtures.Environment, opts Options) *State {
 		for _, f := range fu.Features {
 			u.features[f] = true
 		}
-		d := &device{id: fu.Device.ID, dn: fu.Device.DN, user: u}
+		u.email = fu.EmailAddress
+		d := &device{id: fu.Device.ID, dn: fu.Device.DN, user: u, unregistered: !fu.Device.IsRegistered()}
 		u.device = d
 		s.users = append(s.users, u)
 		s.devices = append(s.devices, d)
@@ -208,6 +226,18 @@ func New(env *fixtures.Environment, opts Options) *State {
 		s.deviceByID[d.id] = d
 		s.deviceByDN[d.dn] = d
 		byName[u.name] = u
+	}
+	for _, fu := range env.Users {
+		if fu.Sees == nil {
+			continue
+		}
+		u := s.userByID[fu.ID]
+		u.sees = map[string]bool{}
+		for _, name := range fu.Sees {
+			if v := byName[name]; v != nil {
+				u.sees[v.id] = true
+			}
+		}
 	}
 	for _, frp := range env.RoutingPoints {
 		rp := &routingPoint{dn: frp.DN}

@@ -47,7 +47,9 @@ func (s *State) subscribe(d *device, r Request) error {
 	} else {
 		id := deviceIDFromURI(r.TargetDeviceURI)
 		t := s.deviceByID[id]
-		if t == nil {
+		// A device of a user the supervisor may not see (fixture key sees) is as unknown as a device nobody
+		// has (behaviour.md §11.5).
+		if t == nil || !s.Visible(d.user.id, t.user.id) {
 			return opErr(ErrNotFound, op, res, "", "target device %q not found", id)
 		}
 		if t == d {

@@ -375,7 +375,7 @@ var _ = Describe("Modes, cancel and sessions (behaviour.md §6)", func() {
 		w.drain()
 		w.supervise(nS, voice.ListenIn, nA, voice.ScopeCall, voice.ModeAllCalls)
 		w.do(nS, meReq(voice.OpEndContactCenterSession))
-		w.expectAll(heard{nS: {dev().agent("NotReady")}})
+		w.expectAll(heard{nS: {dev().agent("LoggedOut")}})
 		superviseAnsweredCall(w, legs{kind: voice.ListenIn}, false)
 	})
 
@@ -385,7 +385,7 @@ var _ = Describe("Modes, cancel and sessions (behaviour.md §6)", func() {
 		w.drain()
 		w.supervise(nS, voice.BargeIn, nA, voice.ScopeCall, voice.ModeAllCalls)
 		w.do(nA, meReq(voice.OpEndContactCenterSession))
-		w.expectAll(heard{nA: {dev().agent("NotReady")}, nS: {dev()}})
+		w.expectAll(heard{nA: {dev().agent("LoggedOut")}, nS: {dev()}})
 		superviseAnsweredCall(w, legs{kind: voice.BargeIn}, false)
 	})
 
@@ -577,7 +577,7 @@ var _ = Describe("The routing point", func() {
 		second := w.dial(nC2, dRP)
 		w.expectAll(heard{nC: {sc("Dialing", dRP)}, nC2: {sc("Dialing", dRP)}})
 		w.do(nB, meReq(voice.OpStartContactCenterSession, "voice"))
-		w.expectAll(heard{nB: {dev()}})
+		w.expectAll(heard{nB: {dev().agent("LoggedIn"), dev().agent("NotReady")}})
 		w.do(nB, channelReq(voice.OpReady))
 		w.expectAll(heard{
 			nB: {dev().agent("Ready"), sc("Ringing", dC).on(first)},
@@ -585,7 +585,7 @@ var _ = Describe("The routing point", func() {
 		})
 		w.login(nA)
 		w.expectAll(heard{
-			nA:  {dev(), dev().agent("Ready"), sc("Ringing", dC2).on(second)},
+			nA:  {dev().agent("LoggedIn"), dev().agent("NotReady"), dev().agent("Ready"), sc("Ringing", dC2).on(second)},
 			nC2: {pu("Dialing", dA).on(second)},
 		})
 	})
@@ -609,7 +609,7 @@ var _ = Describe("The routing point", func() {
 		w.op(nC, voice.OpHangup)
 		w.expectAll(heard{nC: {sc("Dialing", dRP), sc("Released")}})
 		w.login(nA)
-		w.expectAll(heard{nA: {dev(), dev().agent("Ready")}})
+		w.expectAll(heard{nA: {dev().agent("LoggedIn"), dev().agent("NotReady"), dev().agent("Ready")}})
 	})
 
 	It("in Call scope, follows a call transferred to the routing point to the agent who answers", func() {

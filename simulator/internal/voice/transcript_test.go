@@ -403,7 +403,11 @@ func (tr *transcript) render(n voice.Notification) string {
 	switch d := n.Data.(type) {
 	case voice.DeviceStateChange:
 		v := d.Devices[0]
-		s := fmt.Sprintf("%s device %s dnd=%s", who, v.UserState.State, v.DoNotDisturb)
+		state := "Inactive"
+		if v.UserState != nil {
+			state = v.UserState.State
+		}
+		s := fmt.Sprintf("%s device %s dnd=%s", who, state, v.DoNotDisturb)
 		if v.ForwardTo != "" {
 			s += " forwardTo=" + v.ForwardTo
 		}

@@ -73,6 +73,7 @@ const (
 	NotReady AgentState = iota
 	Ready
 	AfterCallWork // NotReady with workMode AfterCallWork (wrap-up)
+	AuxWork       // NotReady with workMode AuxWork
 )
 
 func (a AgentState) String() string {
@@ -81,6 +82,8 @@ func (a AgentState) String() string {
 		return "Ready"
 	case AfterCallWork:
 		return "AfterCallWork"
+	case AuxWork:
+		return "AuxWork"
 	}
 	return "NotReady"
 }
@@ -99,6 +102,7 @@ const (
 const (
 	MessageDeviceStateChange = "DeviceStateChangeMessage"
 	MessageCallStateChange   = "CallStateChangeMessage"
+	MessageError             = "ErrorMessage"
 	ChannelDevices           = "/v2/me/devices"
 	ChannelCalls             = "/v2/me/calls"
 )
@@ -108,4 +112,6 @@ const (
 	userStateReadyID         = "9430250E-0A1B-421F-B372-F29E69366DED"
 	userStateNotReadyID      = "900D55CC-2BB0-431F-8BF9-D3525B383BE6"
 	userStateAfterCallWorkID = "D3663509-3D82-4DD3-A82E-2EA8EFA02AEF"
+	userStateAuxWorkID       = "2B36138D-C564-4562-A8CB-3C32D564F296"
+	userStateOfflineID       = "0F7F5003-EF26-4D13-A6Ef-D0C7EC819BEB" // the case of the live id, kept as sent
 )

@@ -3,12 +3,15 @@ package voice
 // The types in this file are the wire shapes of the GWS v2 resources and notifications. They are plain values:
 // every view is a fresh copy built from the core's state, safe to hand to another goroutine.
 
-// UserState is a device's agent state.
+// UserState is a device's agent state. ID and DisplayName are empty only in the intermediate LoggedIn state
+// (behaviour.md §11.2); Reason and ReasonCode are the ones a NotReady request gave (§11.3).
 type UserState struct {
-	ID          string `json:"id"`
-	DisplayName string `json:"displayName"`
+	ID          string `json:"id,omitempty"`
+	DisplayName string `json:"displayName,omitempty"`
 	State       string `json:"state"`
-	WorkMode    string `json:"workMode,omitempty"` // AfterCallWork while wrapping up
+	WorkMode    string `json:"workMode,omitempty"` // AfterCallWork or AuxWork
+	Reason      string `json:"reason,omitempty"`
+	ReasonCode  string `json:"reasonCode,omitempty"`
 }
 
 // MonitoringState is a supervisor device's supervisorMonitoringState.
@@ -23,7 +26,7 @@ type MonitoringState struct {
 type Device struct {
 	ID                        string           `json:"id"`
 	DeviceState               string           `json:"deviceState"`
-	UserState                 UserState        `json:"userState"`
+	UserState                 *UserState       `json:"userState,omitempty"` // nil on an Inactive device
 	PhoneNumber               string           `json:"phoneNumber"`
 	E164Number                string           `json:"e164Number"`
 	TelephonyNetwork          string           `json:"telephonyNetwork"`
@@ -92,6 +95,15 @@ type CallStateChange struct {
 	Metrics          *Metrics       `json:"metrics,omitempty"`
 }
 
+// ErrorMessage is the data of the ErrorMessage a device request that failed in the back end causes
+// (behaviour.md §11.8): which device, and nothing about the error, which the HTTP reply carries.
+type ErrorMessage struct {
+	MessageType string   `json:"messageType"`
+	DevicePath  string   `json:"devicePath"`
+	DeviceURI   string   `json:"deviceUri"`
+	Metrics     *Metrics `json:"metrics,omitempty"`
+}
+
 // Metrics is the metrics member live GWS puts on every notification (behaviour.md §12.8).
 type Metrics struct {
 	EventProcessing EventProcessing `json:"eventProcessing"`
@@ -104,7 +116,8 @@ type EventProcessing struct {
 	ServerProcessingTimeTotalMs int64 `json:"serverProcessingTimeTotalMs"`
 }
 
-// Notification is one message for one user: Data is a DeviceStateChange or a CallStateChange.
+// Notification is one message for one user: Data is a DeviceStateChange, a CallStateChange or an
+// ErrorMessage.
 type Notification struct {
 	UserID  string
 	Channel string

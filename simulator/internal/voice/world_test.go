@@ -433,7 +433,10 @@ func (w *world) summarise(n voice.Notification) want {
 	switch d := n.Data.(type) {
 	case voice.DeviceStateChange:
 		v := d.Devices[0]
-		x := want{device: true, dndVal: v.DoNotDisturb, agentSt: v.UserState.State, caps: v.Capabilities, capsSet: true}
+		x := want{device: true, dndVal: v.DoNotDisturb, agentSt: "none", caps: v.Capabilities, capsSet: true}
+		if v.UserState != nil {
+			x.agentSt = v.UserState.State
+		}
 		if m := v.SupervisorMonitoringState; m != nil {
 			target := m.TargetDeviceURI
 			if id := target[strings.LastIndex(target, "/")+1:]; w.devDN[id] != "" {

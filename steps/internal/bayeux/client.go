@@ -174,6 +174,14 @@ func (c *Client) State() State {
 	return c.state
 }
 
+// ClientID returns the clientId of the current session; empty while there is none (before the first
+// handshake, and from the moment the client starts a new handshake until the server grants one).
+func (c *Client) ClientID() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.clientID
+}
+
 // Advice returns the server's standing advice (defaults until the server gives some).
 func (c *Client) Advice() Advice {
 	c.mu.Lock()

@@ -5,11 +5,17 @@
 //
 // # Reading
 //
-// Await(ctx, role, m) blocks until an entry of role after the role's cursor matches m, then marks that
-// entry examined and moves the cursor just past it. Entries passed over are not discarded: they stay
-// unexamined, so an end-of-scenario check (Unexamined) sees them and AwaitUnordered can still take them.
-// AwaitNone(ctx, role, m) asserts a quiet period. A wait that times out returns a *TimeoutError with the
-// expectation, everything that did arrive, and the closest entry with a short diff.
+// Step and Sent delimit the action under test: the first request of a run of consecutive action steps
+// starts an action window, and every read looks only at entries that arrived after it (before the first
+// request, the whole log). Await(ctx, role, m) blocks until an entry of role inside the window and after the
+// role's cursor matches m, then marks that entry examined and moves the cursor just past it. Entries passed
+// over are not discarded: they stay unexamined, so an end-of-scenario check (Unexamined) sees them and
+// AwaitUnordered can still take them. AwaitNoChange(ctx, role, d) asserts a quiet period in which no
+// unexamined entry inside the window shows the change a Detector recognises; the detector is shown every
+// entry of the role in order, so entries before the window and examined ones are the state a change is
+// measured from. AwaitNone(ctx, role, m) is the same for a state no entry may show. A wait that times out
+// returns a *TimeoutError with the expectation, everything that did arrive, and the closest entry with a
+// short diff.
 //
 // # Matching
 //

@@ -69,6 +69,12 @@ type Log struct {
 	cursor   map[string]int   // role -> position in byRole[role] before which ordered reads have moved on
 	examined map[int]bool     // Seq -> taken by an Await
 	changed  chan struct{}    // closed (and replaced) by every Append
+
+	// The action window (see Step and Sent): entries with Seq > mark arrived after the action under test
+	// was sent.
+	mark      int
+	armed     bool // the next Sent starts a new window
+	inActions bool // the step running is an action step
 }
 
 // New returns an empty log.
@@ -78,7 +84,61 @@ func New() *Log {
 		cursor:   map[string]int{},
 		examined: map[int]bool{},
 		changed:  make(chan struct{}),
+		armed:    true,
 	}
+}
+
+// Step tells the log that a step begins and whether it is an action step (one that sends requests to the
+// server). The first action step after any other kind of step arms a new action window: the next Sent
+// starts it. Consecutive action steps ("When customer1 dials agent1 / And agent1 answers") are one action
+// under test and share the window that the first request of the first of them started.
+func (l *Log) Step(action bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if action && !l.inActions {
+		l.armed = true
+	}
+	l.inActions = action
+}
+
+// Sent tells the log that a request of an action is about to be sent. When a window is armed it starts here,
+// for every role at once: what arrived so far is before the action, whatever arrives from now on is after
+// it. Until the first Sent the window is the whole log.
+func (l *Log) Sent() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.armed {
+		l.mark = len(l.entries)
+		l.armed = false
+	}
+}
+
+// Mark is the sequence number of the last entry received before the current action window started (0: the
+// window is the whole log).
+func (l *Log) Mark() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.mark
+}
+
+// windowLocked is the position in byRole[role] of the role's first entry inside the action window.
+func (l *Log) windowLocked(role string) int {
+	idxs := l.byRole[role]
+	pos := len(idxs)
+	for pos > 0 && l.entries[idxs[pos-1]].Seq > l.mark {
+		pos--
+	}
+	return pos
+}
+
+// fromLocked is where a wait of role starts: inside the action window and, for ordered waits, not before
+// the cursor.
+func (l *Log) fromLocked(role string, ordered bool) int {
+	from := l.windowLocked(role)
+	if ordered && l.cursor[role] > from {
+		from = l.cursor[role]
+	}
+	return from
 }
 
 // Append records a notification received by role and wakes every waiter. data is copied. A zero received
@@ -103,17 +163,17 @@ func (l *Log) Append(role, channel string, data json.RawMessage, received time.T
 	return e
 }
 
-// Await waits until an unexamined entry of role after the role's cursor matches m, marks it examined,
-// moves the cursor just past it and returns it. Entries it passed over stay unexamined: Unexamined still
-// reports them and AwaitUnordered can still take them, but later Await calls do not look behind the cursor.
-// This is how a reader asserts per-role order. When ctx ends first it returns a *TimeoutError listing what
-// did arrive.
+// Await waits until an unexamined entry of role inside the action window and after the role's cursor
+// matches m, marks it examined, moves the cursor just past it and returns it. Entries it passed over stay
+// unexamined: Unexamined still reports them and AwaitUnordered can still take them, but later Await calls do
+// not look behind the cursor. This is how a reader asserts per-role order. When ctx ends first it returns a
+// *TimeoutError listing what did arrive.
 func (l *Log) Await(ctx context.Context, role string, m Matcher) (Entry, error) {
 	return l.await(ctx, role, m, true)
 }
 
-// AwaitUnordered is Await without the order constraint: it takes the first unexamined entry of role that
-// matches m, before or after the cursor, and leaves the cursor where it is.
+// AwaitUnordered is Await without the order constraint: it takes the first unexamined entry of role inside
+// the action window that matches m, before or after the cursor, and leaves the cursor where it is.
 func (l *Log) AwaitUnordered(ctx context.Context, role string, m Matcher) (Entry, error) {
 	return l.await(ctx, role, m, false)
 }
@@ -123,10 +183,7 @@ func (l *Log) await(ctx context.Context, role string, m Matcher, ordered bool) (
 	for {
 		l.mu.Lock()
 		idxs := l.byRole[role]
-		from := 0
-		if ordered {
-			from = l.cursor[role]
-		}
+		from := l.fromLocked(role, ordered)
 		for pos := from; pos < len(idxs); pos++ {
 			e := l.entries[idxs[pos]]
 			if l.examined[e.Seq] || !Matches(m, e) {
@@ -150,27 +207,74 @@ func (l *Log) await(ctx context.Context, role string, m Matcher, ordered bool) (
 	}
 }
 
-// AwaitNone watches role's unexamined entries after the cursor, present and arriving, until ctx ends: it
-// returns nil if none matches m by then, and an *UnexpectedError as soon as one does. ctx must end (give it
-// a deadline): its lifetime is the quiet period. Nothing is marked examined.
+// AwaitNone watches role's unexamined entries inside the action window, present and arriving, until ctx
+// ends: it returns nil if none matches m by then, and an *UnexpectedError as soon as one does. The cursor
+// does not matter: an entry a positive wait passed over still arrived after the action. ctx must end (give
+// it a deadline): its lifetime is the quiet period. Nothing is marked examined. Use it for a state that no
+// notification may show (a call listing somebody); for a change that must not happen use AwaitNoChange.
 func (l *Log) AwaitNone(ctx context.Context, role string, m Matcher) error {
-	for {
+	return l.AwaitNoChange(ctx, role, stateDetector{m})
+}
+
+// A Detector recognises, in the notifications of one role, the change an absence check forbids ("the
+// supervisor's call is released", "a participant is added"). It keeps what it needs of the role's state
+// from the entries it is shown. A Detector is used by one check only.
+type Detector interface {
+	// Observe is shown every entry of the role, once, in order of arrival, and returns what e changes of
+	// the watched state ("" when nothing). Observe updates the detector's state whether or not the entry
+	// counts: entries before the action window and entries a positive wait took are the state the change is
+	// measured from.
+	Observe(e Entry) string
+	// String names the forbidden change, for error messages.
+	String() string
+}
+
+// stateDetector forbids any entry matching a matcher, whatever came before.
+type stateDetector struct{ m Matcher }
+
+func (d stateDetector) Observe(e Entry) string {
+	if Matches(d.m, e) {
+		return "it matches"
+	}
+	return ""
+}
+
+func (d stateDetector) String() string { return d.m.String() }
+
+// AwaitNoChange shows d every entry of role in order, those already received and those arriving until ctx
+// ends, and fails with an *UnexpectedError as soon as an entry inside the action window that no positive
+// wait took shows d's change. Entries before the window and examined ones only build d's state, so a
+// repeated snapshot of a state already known, or a notification about something else, never fails the
+// check. ctx must end: its lifetime is the quiet period (it may end early, once the server says nothing more
+// is on its way); every entry appended before it ended is looked at. Nothing is marked examined.
+func (l *Log) AwaitNoChange(ctx context.Context, role string, d Detector) error {
+	next := 0 // position in byRole[role] of the next entry to show d
+	for last := false; ; {
 		l.mu.Lock()
 		idxs := l.byRole[role]
-		for _, i := range idxs[l.cursor[role]:] {
-			e := l.entries[i]
-			if !l.examined[e.Seq] && Matches(m, e) {
-				l.mu.Unlock()
-				return &UnexpectedError{Role: role, Forbidden: m.String(), Entry: e}
-			}
+		var batch []Entry
+		var counts []bool
+		for ; next < len(idxs); next++ {
+			e := l.entries[idxs[next]]
+			batch = append(batch, e)
+			counts = append(counts, e.Seq > l.mark && !l.examined[e.Seq])
 		}
 		changed := l.changed
+		mark := l.mark
 		l.mu.Unlock()
 
+		for i, e := range batch {
+			if why := d.Observe(e); why != "" && counts[i] {
+				return &UnexpectedError{Role: role, Forbidden: d.String(), Change: why, Entry: e, Mark: mark}
+			}
+		}
+		if last {
+			return nil
+		}
 		select {
 		case <-changed:
 		case <-ctx.Done():
-			return nil
+			last = true // one more pass: everything appended before the period ended counts
 		}
 	}
 }
@@ -242,10 +346,7 @@ func (l *Log) timeoutError(role string, m Matcher, ordered bool, waited time.Dur
 	defer l.mu.Unlock()
 	te := &TimeoutError{Role: role, Expected: m.String(), Ordered: ordered, Waited: waited, Cause: cause}
 	idxs := l.byRole[role]
-	cur := 0
-	if ordered {
-		cur = l.cursor[role]
-	}
+	cur := l.fromLocked(role, ordered)
 	for pos, i := range idxs {
 		e := l.entries[i]
 		if l.examined[e.Seq] {
@@ -278,19 +379,19 @@ var (
 const maxShownMismatches = 5
 
 // TimeoutError is a wait that ended without a match. It carries the evidence a reader of a failed scenario
-// needs: the expectation, every unexamined entry of the role that arrived since the cursor, the closest of
-// them with its first mismatches, and (for ordered waits) the unexamined entries before the cursor,
-// flagging one that would have matched had it not come too early.
+// needs: the expectation, every unexamined entry of the role the wait looked at (inside the action window
+// and, for ordered waits, after the cursor), the closest of them with its first mismatches, and the
+// unexamined entries before that point, flagging one that would have matched had it not come too early.
 type TimeoutError struct {
 	Role              string
 	Expected          string        // the matcher's description
 	Ordered           bool          // false for AwaitUnordered
 	Waited            time.Duration // how long the wait lasted
-	Arrived           []Entry       // unexamined entries the wait looked at (after the cursor if Ordered)
+	Arrived           []Entry       // unexamined entries the wait looked at (in the window; after the cursor if Ordered)
 	Closest           *Entry        // the entry of Arrived with the fewest mismatches
 	ClosestMismatches []Mismatch
-	Earlier           []Entry // Ordered only: unexamined entries before the cursor
-	EarlierMatch      *Entry  // Ordered only: an entry of Earlier that matches
+	Earlier           []Entry // unexamined entries before the action window or the cursor
+	EarlierMatch      *Entry  // an entry of Earlier that matches
 	Cause             error   // the context's error
 }
 
@@ -298,9 +399,9 @@ func (e *TimeoutError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "eventlog: %s did not receive the expected notification within %s\n", e.Role, e.Waited.Round(time.Millisecond))
 	fmt.Fprintf(&b, "expected: %s\n", e.Expected)
-	where := "since the cursor"
+	where := "since the action and the cursor"
 	if !e.Ordered {
-		where = "and not yet examined"
+		where = "since the action and not yet examined"
 	}
 	if len(e.Arrived) == 0 {
 		fmt.Fprintf(&b, "received %s: nothing\n", where)
@@ -321,10 +422,10 @@ func (e *TimeoutError) Error() string {
 		}
 	}
 	if e.EarlierMatch != nil {
-		fmt.Fprintf(&b, "note: %s matches but arrived before an entry already awaited (out of order)\n", e.EarlierMatch)
+		fmt.Fprintf(&b, "note: %s matches but arrived before the action was sent or before an entry already awaited (out of order)\n", e.EarlierMatch)
 	}
 	if len(e.Earlier) > 0 {
-		fmt.Fprintf(&b, "unexamined before the cursor (%d):", len(e.Earlier))
+		fmt.Fprintf(&b, "unexamined before the action or the cursor (%d):", len(e.Earlier))
 		for _, a := range e.Earlier {
 			b.WriteString(" " + a.String() + ";")
 		}
@@ -336,16 +437,23 @@ func (e *TimeoutError) Error() string {
 // Unwrap returns ErrTimeout and the context's error.
 func (e *TimeoutError) Unwrap() []error { return []error{ErrTimeout, e.Cause} }
 
-// UnexpectedError is a notification that arrived during a quiet period (AwaitNone).
+// UnexpectedError is a notification that arrived during a quiet period (AwaitNone, AwaitNoChange) and shows
+// what must not happen.
 type UnexpectedError struct {
 	Role      string
-	Forbidden string // the matcher's description
+	Forbidden string // the forbidden change or state
+	Change    string // what the entry changes, e.g. "call c1: state Established -> Released"
 	Entry     Entry
+	Mark      int // the last entry before the action window
 }
 
 func (e *UnexpectedError) Error() string {
-	return fmt.Sprintf("eventlog: %s received a notification it must not receive\nforbidden: %s\nreceived:\n%s",
-		e.Role, e.Forbidden, strings.TrimSuffix(e.Entry.Pretty("  "), "\n"))
+	change := ""
+	if e.Change != "" && e.Change != "it matches" {
+		change = "\nchange: " + e.Change
+	}
+	return fmt.Sprintf("eventlog: %s received a notification showing what must not happen after the action (sent after #%d)\nforbidden: %s%s\nreceived:\n%s",
+		e.Role, e.Mark, e.Forbidden, change, strings.TrimSuffix(e.Entry.Pretty("  "), "\n"))
 }
 
 // Unwrap returns ErrUnexpected.

@@ -220,14 +220,14 @@ func TestAwaitTimeoutCarriesEvidence(t *testing.T) {
 	for _, want := range []string{
 		"supervisor1 did not receive the expected notification",
 		`expected: channel=/v2/me/calls and messageType=CallStateChangeMessage and data contains {"call":{"mute":"On","state":"Established"}}`,
-		"received since the cursor (2):",
+		"received since the action and the cursor (2):",
 		"#4 supervisor1 /v2/me/calls CallStateChangeMessage/StatusChange",
 		`"state": "Ringing"`, // pretty-printed data
 		"#5 supervisor1 /v2/me/devices",
 		"closest: #4 supervisor1 /v2/me/calls CallStateChangeMessage/StatusChange, 2 mismatch(es):",
 		`data.call.mute: want "On", got (absent)`,
 		`data.call.state: want "Established", got "Ringing"`,
-		"unexamined before the cursor (1): #2 supervisor1 /v2/me/devices;",
+		"unexamined before the action or the cursor (1): #2 supervisor1 /v2/me/devices;",
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error text lacks %q; it is:\n%s", want, msg)
@@ -250,7 +250,7 @@ func TestAwaitTimeoutNamesOutOfOrderMatchAndEmptyLog(t *testing.T) {
 	if !errors.As(err, &te) || te.EarlierMatch == nil || te.EarlierMatch.Seq != 1 {
 		t.Fatalf("err = %v, want a TimeoutError naming entry 1 as an earlier match", err)
 	}
-	for _, want := range []string{"received since the cursor: nothing", "note: #1 agent1 /v2/me/calls CallStateChangeMessage/StatusChange matches but arrived before"} {
+	for _, want := range []string{"received since the action and the cursor: nothing", "note: #1 agent1 /v2/me/calls CallStateChangeMessage/StatusChange matches but arrived before the action was sent or before"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error text lacks %q:\n%s", want, err)
 		}
@@ -259,7 +259,7 @@ func TestAwaitTimeoutNamesOutOfOrderMatchAndEmptyLog(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err = New().AwaitUnordered(ctx, "nobody", state("Ringing"))
-	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "received and not yet examined: nothing") {
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "received since the action and not yet examined: nothing") {
 		t.Errorf("cancelled wait on an empty log: %v", err)
 	}
 }
@@ -281,7 +281,7 @@ func TestAwaitNone(t *testing.T) {
 		if !errors.As(err, &ue) || !errors.Is(err, ErrUnexpected) || ue.Entry.Seq != 1 {
 			t.Fatalf("AwaitNone = %v, want *UnexpectedError for entry 1", err)
 		}
-		for _, want := range []string{"supervisor1 received a notification it must not receive", "forbidden: channel=/v2/me/calls", `"state": "Released"`} {
+		for _, want := range []string{"supervisor1 received a notification showing what must not happen", "forbidden: channel=/v2/me/calls", `"state": "Released"`} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("error text lacks %q:\n%s", want, err)
 			}
@@ -304,23 +304,150 @@ func TestAwaitNone(t *testing.T) {
 			t.Fatal("AwaitNone did not notice the forbidden entry")
 		}
 	})
-	t.Run("entries behind the cursor or examined do not count", func(t *testing.T) {
+	t.Run("entries before the action window or examined do not count, entries behind the cursor do", func(t *testing.T) {
 		l := New()
-		l.Append("supervisor1", "/v2/me/calls", callData("Released"), time.Time{}) // behind the cursor
+		l.Append("supervisor1", "/v2/me/calls", callData("Released"), time.Time{}) // before the action
+		l.Sent()
 		l.Append("supervisor1", "/v2/me/calls", callData("Ringing"), time.Time{})
 		l.Append("supervisor1", "/v2/me/calls", json.RawMessage(`{"call":{"id":"c3","state":"Released"}}`), time.Time{}) // examined below
-		if _, err := l.Await(withTimeout(t, time.Second), "supervisor1", state("Ringing")); err != nil {
-			t.Fatal(err)
-		}
 		third := MustNotification(Expect{Data: json.RawMessage(`{"call":{"id":"c3"}}`)})
-		if e, err := l.AwaitUnordered(withTimeout(t, time.Second), "supervisor1", third); err != nil || e.Seq != 3 {
-			t.Fatalf("AwaitUnordered = %v, %v; want entry 3", e, err)
-		}
-		if got := seqs(l.Unexamined("supervisor1")); !equalInts(got, []int{1}) {
-			t.Fatalf("Unexamined = %v, want [1]", got)
+		if e, err := l.Await(withTimeout(t, time.Second), "supervisor1", third); err != nil || e.Seq != 3 {
+			t.Fatalf("Await = %v, %v; want entry 3", e, err)
 		}
 		if err := l.AwaitNone(withTimeout(t, 20*time.Millisecond), "supervisor1", state("Released")); err != nil {
 			t.Errorf("AwaitNone = %v, want nil", err)
+		}
+		// Ringing #2 is behind the cursor now, but it arrived after the action: it counts.
+		err := l.AwaitNone(withTimeout(t, time.Second), "supervisor1", state("Ringing"))
+		var ue *UnexpectedError
+		if !errors.As(err, &ue) || ue.Entry.Seq != 2 || ue.Mark != 1 {
+			t.Errorf("AwaitNone(Ringing) = %v, want *UnexpectedError for entry 2 after mark 1", err)
+		}
+	})
+}
+
+func TestActionWindow(t *testing.T) {
+	ctx := withTimeout(t, time.Second)
+	l := New()
+	l.Append("agent1", "/v2/me/calls", callData("Ringing"), time.Time{}) // 1: caused by set-up
+	// "Given agent1 ... (action)": the first action of a run starts the window at its first request.
+	l.Step(true)
+	l.Sent()
+	if l.Mark() != 1 {
+		t.Fatalf("Mark = %d, want 1", l.Mark())
+	}
+	l.Append("agent1", "/v2/me/calls", callData("Established"), time.Time{}) // 2
+	// A second request of the same step and a following action step keep the window.
+	l.Sent()
+	l.Step(true)
+	l.Sent()
+	if l.Mark() != 1 {
+		t.Errorf("consecutive actions moved the mark to %d", l.Mark())
+	}
+	// An assertion step, then an action step: a new window at its first request.
+	l.Step(false)
+	l.Append("agent1", "/v2/me/calls", callData("Ringing"), time.Time{}) // 3: before the next action
+	l.Step(true)
+	if l.Mark() != 1 {
+		t.Errorf("the window must start when a request is sent, not when the step starts")
+	}
+	l.Sent()
+	if l.Mark() != 3 {
+		t.Fatalf("Mark = %d, want 3", l.Mark())
+	}
+	l.Append("agent1", "/v2/me/calls", callData("Released"), time.Time{}) // 4
+	// A positive wait does not look before the window, although the cursor is at the start.
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	_, err := l.Await(short, "agent1", state("Ringing"))
+	var te *TimeoutError
+	if !errors.As(err, &te) || te.EarlierMatch == nil || te.EarlierMatch.Seq != 1 {
+		t.Fatalf("Await(Ringing) = %v; want a timeout noting entry 1 before the window", err)
+	}
+	if !strings.Contains(err.Error(), "before the action was sent") {
+		t.Errorf("timeout text should say the match came before the action:\n%s", err)
+	}
+	if e, err := l.Await(ctx, "agent1", state("Released")); err != nil || e.Seq != 4 {
+		t.Fatalf("Await(Released) = %v, %v; want entry 4", e, err)
+	}
+}
+
+// releaseDetector is a test detector: a call whose state becomes Released.
+type releaseDetector struct{ last map[string]string }
+
+func (d *releaseDetector) Observe(e Entry) string {
+	var m struct {
+		Call struct{ ID, State string } `json:"call"`
+	}
+	if json.Unmarshal(e.Data, &m) != nil || m.Call.ID == "" {
+		return ""
+	}
+	prev := d.last[m.Call.ID]
+	d.last[m.Call.ID] = m.Call.State
+	if m.Call.State == "Released" && prev != "Released" {
+		return "call " + m.Call.ID + ": " + prev + " -> Released"
+	}
+	return ""
+}
+
+func (d *releaseDetector) String() string { return "a call released" }
+
+func TestAwaitNoChange(t *testing.T) {
+	released := func(id string) json.RawMessage {
+		return json.RawMessage(`{"messageType":"CallStateChangeMessage","call":{"id":"` + id + `","state":"Released"}}`)
+	}
+	t.Run("a repeated snapshot of a state known before the action is no change", func(t *testing.T) {
+		l := New()
+		l.Append("supervisor1", "/v2/me/calls", released("c1"), time.Time{})
+		l.Sent()
+		l.Append("supervisor1", "/v2/me/calls", released("c1"), time.Time{})                                     // repeat
+		l.Append("supervisor1", "/v2/me/calls", json.RawMessage(`{"messageType":"VendorMessage"}`), time.Time{}) // other kind
+		l.Append("supervisor1", "/v2/me/calls", callData("Established"), time.Time{})                            // c1 again, not released
+		l.Append("agent1", "/v2/me/calls", released("c9"), time.Time{})                                          // another role
+		if err := l.AwaitNoChange(withTimeout(t, 20*time.Millisecond), "supervisor1", &releaseDetector{map[string]string{}}); err != nil {
+			t.Errorf("AwaitNoChange = %v, want nil", err)
+		}
+	})
+	t.Run("the change fails at once, with what changed", func(t *testing.T) {
+		l := New()
+		l.Append("supervisor1", "/v2/me/calls", callData("Established"), time.Time{})
+		l.Sent()
+		l.Append("supervisor1", "/v2/me/calls", json.RawMessage(`{"messageType":"CallStateChangeMessage","notificationType":"AttachedDataChanged","call":{"id":"c1","state":"Established"}}`), time.Time{})
+		l.Append("supervisor1", "/v2/me/calls", released("c1"), time.Time{})
+		err := l.AwaitNoChange(withTimeout(t, 2*time.Second), "supervisor1", &releaseDetector{map[string]string{}})
+		var ue *UnexpectedError
+		if !errors.As(err, &ue) || ue.Entry.Seq != 3 || !strings.Contains(err.Error(), "change: call c1: Established -> Released") {
+			t.Fatalf("AwaitNoChange = %v, want the release of c1 (entry 3)", err)
+		}
+	})
+	t.Run("an examined entry is the state, not a change", func(t *testing.T) {
+		l := New()
+		l.Sent()
+		l.Append("supervisor1", "/v2/me/calls", released("c1"), time.Time{})
+		if _, err := l.Await(withTimeout(t, time.Second), "supervisor1", state("Released")); err != nil {
+			t.Fatal(err)
+		}
+		l.Append("supervisor1", "/v2/me/calls", released("c1"), time.Time{})
+		if err := l.AwaitNoChange(withTimeout(t, 20*time.Millisecond), "supervisor1", &releaseDetector{map[string]string{}}); err != nil {
+			t.Errorf("AwaitNoChange = %v, want nil", err)
+		}
+	})
+	t.Run("a change arriving during the quiet period fails", func(t *testing.T) {
+		l := New()
+		l.Sent()
+		ctx := withTimeout(t, 2*time.Second)
+		done := make(chan error, 1)
+		go func() { done <- l.AwaitNoChange(ctx, "supervisor1", &releaseDetector{map[string]string{}}) }()
+		l.Append("supervisor1", "/v2/me/calls", callData("Established"), time.Time{})
+		l.Append("supervisor1", "/v2/me/calls", released("c1"), time.Time{})
+		select {
+		case err := <-done:
+			var ue *UnexpectedError
+			if !errors.As(err, &ue) || ue.Entry.Seq != 2 {
+				t.Errorf("AwaitNoChange = %v, want *UnexpectedError for entry 2", err)
+			}
+		case <-ctx.Done():
+			t.Fatal("AwaitNoChange did not notice the change")
 		}
 	})
 }
