@@ -74,3 +74,7 @@ ROUNDS ?= 3
 .PHONY: bench-peers
 bench-peers: build ## coachsim's notification path vs the Faye and CometD Node servers (ROUNDS interleaved rounds, default 3)
 	$(GO) run ./cmd/bench-peers --coachsim $(BIN) --node $(PEERDIR) --rounds $(ROUNDS) $(ARGS)
+
+.PHONY: bench-memory
+bench-memory: ## RSS of coachsim serve holding 10,000 long polls (one CometD session per user; target 300 MiB)
+	$(GO) test -run '^$$' -bench 'HeldSessionsRSS' -benchtime 1x ./cmd/coachsim
