@@ -84,9 +84,10 @@ func (c Config) withDefaults() Config {
 
 // Server is the Bayeux long-polling endpoint. Create it with New; the zero value is not usable.
 type Server struct {
-	cfg  Config
-	auth Authenticator
-	log  *slog.Logger
+	cfg   Config
+	retry *advice // see retryAdvice
+	auth  Authenticator
+	log   *slog.Logger
 
 	mu       sync.RWMutex
 	closed   bool
@@ -107,7 +108,9 @@ func New(cfg Config, auth Authenticator) *Server {
 	if auth == nil {
 		auth = func(*http.Request) (string, bool) { return "", false }
 	}
+	ms := cfg.Timeout.Milliseconds()
 	return &Server{
+		retry:    &advice{Reconnect: reconnectRetry, Interval: 0, Timeout: &ms},
 		cfg:      cfg,
 		auth:     auth,
 		log:      cfg.Logger,
@@ -150,13 +153,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	form := false
-	switch mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); {
-	case r.Header.Get("Content-Type") == "" || (err == nil && mt == "application/json"):
-	case err == nil && mt == "application/x-www-form-urlencoded":
-		form = true
+	switch ct := r.Header.Get("Content-Type"); ct {
+	case "", "application/json", "application/json;charset=UTF-8": // the usual ones, known without parsing
 	default:
-		refuse(w, http.StatusBadRequest, 10, "Content-Type must be application/json (or a form with message parameters)")
-		return
+		switch mt, _, err := mime.ParseMediaType(ct); {
+		case err == nil && mt == "application/json":
+		case err == nil && mt == "application/x-www-form-urlencoded":
+			form = true
+		default:
+			refuse(w, http.StatusBadRequest, 10, "Content-Type must be application/json (or a form with message parameters)")
+			return
+		}
 	}
 	user, ok := s.auth(r)
 	who := caller{user: user, ok: ok}
@@ -197,8 +204,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return // the client gave up on a held connect; nobody reads an answer
 	}
 	h := w.Header()
-	h.Set("Content-Type", "application/json;charset=UTF-8")
-	h.Set("Cache-Control", "no-cache, no-store")
+	h["Content-Type"] = replyContentType // shared, never modified: net/http only reads them
+	h["Cache-Control"] = replyCacheControl
 	h.Set("Content-Length", strconv.Itoa(len(out)))
 	if len(commits) > 0 {
 		if conn := netguard.ConnOf(r.Context()); conn != nil && conn.PeerGone() {
@@ -220,6 +227,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		commit(werr)
 	}
 }
+
+var (
+	replyContentType  = []string{"application/json;charset=UTF-8"}
+	replyCacheControl = []string{"no-cache, no-store"}
+)
 
 // refuse answers a request that gets no Bayeux reply with a GWS error body.
 func refuse(w http.ResponseWriter, status, code int, text string) {
@@ -722,10 +734,8 @@ func (s *Server) isClosed() bool {
 	return s.closed
 }
 
-func (s *Server) retryAdvice() *advice {
-	ms := s.cfg.Timeout.Milliseconds()
-	return &advice{Reconnect: reconnectRetry, Interval: 0, Timeout: &ms}
-}
+// retryAdvice is the advice of every successful handshake and connect reply; one value, shared, never modified.
+func (s *Server) retryAdvice() *advice { return s.retry }
 
 // endedReply answers a message for a session that has ended. A connect arriving after the session's own
 // disconnect is told not to reconnect; every other case is told to handshake again.

@@ -2,6 +2,7 @@ package strictjson
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -49,13 +50,19 @@ func (n Node) Get(name string) Node {
 	return Node{}
 }
 
+// Errors of Text and Float for a value of another kind (shared: asking an absent member costs nothing).
+var (
+	errNotString = &Error{Err: ErrSyntax, Cause: errors.New("not a string")}
+	errNotNumber = &Error{Err: ErrSyntax, Cause: errors.New("not a number")}
+)
+
 // Text returns a string value, decoded.
 func (n Node) Text() (string, error) {
 	if n.Kind != KindString {
-		return "", &Error{Err: ErrSyntax, Cause: fmt.Errorf("not a string")}
+		return "", errNotString
 	}
 	if n.plain {
-		return string(n.Raw[1 : len(n.Raw)-1]), nil
+		return intern(n.Raw[1 : len(n.Raw)-1]), nil
 	}
 	var s string
 	if err := json.Unmarshal(n.Raw, &s); err != nil {
@@ -67,7 +74,7 @@ func (n Node) Text() (string, error) {
 // Float returns a number value as a float64; an error for another kind or a number out of range.
 func (n Node) Float() (float64, error) {
 	if n.Kind != KindNumber {
-		return 0, &Error{Err: ErrSyntax, Cause: fmt.Errorf("not a number")}
+		return 0, errNotNumber
 	}
 	return strconv.ParseFloat(string(n.Raw), 64)
 }
@@ -366,13 +373,15 @@ func (sc *scanner) object(depth int) (Node, error) {
 	}
 }
 
-// commonNames are member names of the simulator's requests, shared instead of copied out of every request.
+// commonNames are member names and values of the simulator's requests (Bayeux meta channels, the connection
+// type), shared instead of copied out of every request.
 var commonNames = func() map[string]string {
 	m := map[string]string{}
 	for _, n := range strings.Fields(`channel clientId id connectionType advice timeout interval reconnect ext ack
 		subscription supportedConnectionTypes version minimumVersion data enabled operationName destination
 		phoneNumber userData key digits participant otherCallUri targetDeviceUri supervisorMonitoringScope
-		supervisorMonitoringMode consultCallUri channels`) {
+		supervisorMonitoringMode consultCallUri channels /meta/connect /meta/handshake /meta/subscribe
+		/meta/unsubscribe /meta/disconnect long-polling /v2/me/* /v2/me/calls /v2/me/devices /v2/me/channels`) {
 		m[n] = n
 	}
 	return m
