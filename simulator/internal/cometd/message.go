@@ -54,6 +54,13 @@ func (m *message) replyID() json.RawMessage {
 	return m.ID
 }
 
+// detach lets the request body go: only the id a reply echoes is kept (copied), for a connect about to be held.
+func (m *message) detach() {
+	m.ID = bytes.Clone(m.replyID())
+	m.Subscription, m.Advice, m.Ext, m.SupportedConnectionTypes = nil, nil, nil, nil
+	m.advice, m.ext, m.connTypes, m.subscription = strictjson.Node{}, strictjson.Node{}, strictjson.Node{}, strictjson.Node{}
+}
+
 // adviceTimeout returns the client's advice.timeout, if it sent a numeric one.
 func (m *message) adviceTimeout() (time.Duration, bool) {
 	t, err := m.advice.Get("timeout").Float()

@@ -405,6 +405,7 @@ func (s *Server) connect(ctx context.Context, who caller, m *message, canHold bo
 		sess.mu.Unlock()
 		return events, rep, commit, true
 	}
+	m.detach() // a held connect keeps nothing of its request's text
 	p := newHeldPoll()
 	if old := sess.poll; old != nil {
 		old.signal() // Bayeux allows one outstanding connect: the older one answers now, empty.
