@@ -68,7 +68,7 @@ bench-calls: ## call handling as the center grows: closed loop at 50 vs 500 pair
 .PHONY: bench-delivery
 bench-delivery: ## the notification path, each case next to its former implementation in the same run
 	$(GO) test -run '^$$' -bench 'ReplyWrite' -benchmem ./simulator/internal/restapi
-	$(GO) test -run '^$$' -bench 'ParseRequest|PublishEvent' -benchmem ./simulator/internal/cometd
+	$(GO) test -run '^$$' -bench 'ParseRequest|PublishEvent|ConnectExchange' -benchmem ./simulator/internal/cometd
 
 ROUNDS ?= 3
 .PHONY: bench-peers
