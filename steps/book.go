@@ -9,39 +9,17 @@ import (
 	"strings"
 
 	"github.com/coachsim/coachsim/steps/internal/eventlog"
+	"github.com/coachsim/coachsim/steps/internal/gws"
 )
 
-// bookCall is what a role's call book knows of one call: the latest resource its notifications carried.
+// bookCall is what a role's call book knows of one call: the latest resource its notifications carried,
+// decoded with the harness's notification model (gws.DecodeNotification).
 type bookCall struct {
-	ID           string          `json:"id"`
-	State        string          `json:"state"`
-	URI          string          `json:"uri"`
-	CallUUID     string          `json:"callUuid"`
-	ConnID       string          `json:"connId"`
-	CallType     string          `json:"callType"`
-	Capabilities []string        `json:"capabilities"`
-	Participants []participantNo `json:"participants"`
-	first        int             // order of first appearance
-	raw          json.RawMessage
+	gws.Call
+	first int // order of first appearance
 }
 
-type participantNo struct {
-	PhoneNumber string `json:"phoneNumber"`
-}
-
-func (c bookCall) has(op string) bool {
-	for _, x := range c.Capabilities {
-		if x == op {
-			return true
-		}
-	}
-	return false
-}
-
-type callMessage struct {
-	MessageType string          `json:"messageType"`
-	Call        json.RawMessage `json:"call"`
-}
+func (c bookCall) has(op string) bool { return c.HasCapability(op) }
 
 // callBook builds a role's call book from its notifications (features/README.md, "Call book").
 func callBook(entries []eventlog.Entry) []bookCall {
@@ -51,23 +29,18 @@ func callBook(entries []eventlog.Entry) []bookCall {
 		if e.Channel != "/v2/me/calls" {
 			continue
 		}
-		var m callMessage
-		if json.Unmarshal(e.Data, &m) != nil || m.MessageType != "CallStateChangeMessage" || len(m.Call) == 0 {
+		note, _ := gws.DecodeNotification(e.Channel, e.Data)
+		if !note.IsCall() || note.Call == nil || note.Call.ID == "" {
 			continue
 		}
-		var c bookCall
-		if json.Unmarshal(m.Call, &c) != nil || c.ID == "" {
-			continue
-		}
-		c.raw = m.Call
+		c := bookCall{Call: *note.Call}
 		if prev, ok := byID[c.ID]; ok {
 			c.first = prev.first
 		} else {
 			n++
 			c.first = n
 		}
-		cc := c
-		byID[c.ID] = &cc
+		byID[c.ID] = &c
 	}
 	out := make([]bookCall, 0, len(byID))
 	for _, c := range byID {

@@ -12,15 +12,25 @@ import (
 
 	"github.com/coachsim/coachsim/features"
 	"github.com/coachsim/coachsim/steps/internal/eventlog"
+	"github.com/coachsim/coachsim/steps/internal/gws"
 )
 
 // actionPhrases are the phrases that send requests as the behaviour under test (features/README.md, "Action
-// window"). Settling steps (V01, V03, V04, V05) also send requests, but they set the stage and end an action
-// like any assertion does.
+// window"). Settling steps (V01, V03, V04, V05, V83) also send requests, but they set the stage and end an
+// action like any assertion does. Every phrase of the vocabulary is in exactly one of the two sets
+// (TestEveryPhraseIsClassified).
 var actionPhrases = map[string]bool{
 	"V02": true, "V07": true, "V08": true, "V09": true, "V10": true, "V11": true, "V12": true, "V13": true,
 	"V14": true, "V15": true, "V16": true, "V17": true, "V18": true, "V19": true, "V20": true, "V27": true,
-	"V28": true, "V50": true, "V51": true, "V52": true, "V53": true, "V54": true,
+	"V28": true, "V50": true, "V51": true, "V52": true, "V53": true, "V54": true, "V60": true, "V61": true,
+	"V62": true, "V63": true, "V80": true, "V82": true, "V84": true,
+}
+
+// otherPhrases are the settling steps and the assertions.
+var otherPhrases = map[string]bool{
+	"V01": true, "V03": true, "V04": true, "V05": true, "V06": true, "V21": true, "V22": true, "V23": true,
+	"V24": true, "V25": true, "V26": true, "V29": true, "V30": true, "V31": true, "V32": true, "V33": true,
+	"V34": true, "V35": true, "V36": true, "V37": true, "V64": true, "V81": true, "V83": true,
 }
 
 // registerWindows tells each scenario's event log where steps begin and which of them are actions, so that
@@ -77,51 +87,56 @@ var deviceFacts = []string{"deviceState", "userState", "doNotDisturb", "forwardT
 type facts map[string]string
 
 // callFactsOf reads a call's state. participants compare as a set of phone numbers and capabilities as a
-// set of names (behaviour.md §10.7).
-func callFactsOf(call map[string]any) facts {
-	f := facts{}
-	for _, k := range callFacts {
-		switch k {
-		case "participants":
-			f[k] = canonicalSet(participantNumbers(call))
-		case "capabilities":
-			f[k] = canonicalSet(strs(call[k]))
-		default:
-			f[k] = canonical(call[k])
-		}
+// set of names (behaviour.md §10.7); absent booleans read as false, as the model decodes them.
+func callFactsOf(c *gws.Call) facts {
+	var numbers []string
+	for _, p := range c.Participants {
+		numbers = append(numbers, p.PhoneNumber)
 	}
-	return f
+	var extra struct {
+		RecordingState any `json:"recordingState"`
+	}
+	_ = json.Unmarshal(c.Raw, &extra)
+	return facts{
+		"state":                 canonical(nonEmpty(c.State)),
+		"participants":          canonicalSet(numbers),
+		"capabilities":          canonicalSet(c.Capabilities),
+		"mute":                  canonical(nonEmpty(c.Mute)),
+		"monitoredUserMuted":    canonical(c.MonitoredUserMuted),
+		"supervisorListeningIn": canonical(c.SupervisorListeningIn),
+		"monitoring":            canonical(c.Monitoring),
+		"callType":              canonical(nonEmpty(c.CallType)),
+		"recordingState":        canonical(extra.RecordingState),
+	}
 }
 
 // deviceFactsOf reads a device's state; a supervisorMonitoringState names its target by device id, whatever
 // the host of its URI (behaviour.md §2), and a userState is its state and work mode.
-func deviceFactsOf(d map[string]any) facts {
-	f := facts{}
-	for _, k := range deviceFacts {
-		switch k {
-		case "capabilities":
-			f[k] = canonicalSet(strs(d[k]))
-		case "userState":
-			us, _ := d[k].(map[string]any)
-			if us == nil {
-				f[k] = ""
-			} else {
-				f[k] = canonical(map[string]any{"state": us["state"], "workMode": us["workMode"]})
-			}
-		case "supervisorMonitoringState":
-			sms, _ := d[k].(map[string]any)
-			if sms == nil {
-				f[k] = ""
-			} else {
-				uri, _ := sms["targetDeviceUri"].(string)
-				f[k] = canonical(map[string]any{"state": sms["state"], "mode": sms["mode"], "scope": sms["scope"],
-					"target": lastSegment(uri)})
-			}
-		default:
-			f[k] = canonical(d[k])
-		}
+func deviceFactsOf(d gws.Device) facts {
+	f := facts{
+		"deviceState":               canonical(nonEmpty(d.DeviceState)),
+		"userState":                 "",
+		"doNotDisturb":              canonical(nonEmpty(d.DoNotDisturb)),
+		"forwardTo":                 canonical(nonEmpty(d.ForwardTo)),
+		"supervisorMonitoringState": "",
+		"capabilities":              canonicalSet(d.Capabilities),
+	}
+	if d.UserState != (gws.UserState{}) {
+		f["userState"] = canonical(map[string]any{"state": nonEmpty(d.UserState.State), "workMode": nonEmpty(d.UserState.WorkMode)})
+	}
+	if m := d.SupervisorMonitoringState; m != nil {
+		f["supervisorMonitoringState"] = canonical(map[string]any{"state": m.State, "mode": m.Mode, "scope": m.Scope,
+			"target": m.TargetDeviceID()})
 	}
 	return f
+}
+
+// nonEmpty is s, or nil (absent) when s is empty.
+func nonEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 func canonical(v any) string {
@@ -172,8 +187,8 @@ type changeDetector struct {
 // newChangeDetector starts from what the role's device looked like when it logged in (login may be empty).
 func newChangeDetector(kind changeKind, a *Actor) *changeDetector {
 	d := &changeDetector{kind: kind, role: a.Role, deviceID: a.DeviceID, calls: map[string]facts{}, devices: map[string]facts{}}
-	var dev map[string]any
-	if json.Unmarshal(a.LoginDevice, &dev) == nil && dev != nil {
+	var dev gws.Device
+	if len(a.LoginDevice) > 0 && json.Unmarshal(a.LoginDevice, &dev) == nil {
 		d.devices[a.DeviceID] = deviceFactsOf(dev)
 	}
 	return d
@@ -191,27 +206,27 @@ func (d *changeDetector) String() string {
 }
 
 func (d *changeDetector) Observe(e eventlog.Entry) string {
-	if call, _ := callOf(e); call != nil {
-		id, _ := call["id"].(string)
-		if id == "" {
-			return ""
-		}
-		cur := callFactsOf(call)
+	n, _ := gws.DecodeNotification(e.Channel, e.Data) // what could be decoded is judged; the validator reports the rest
+	switch {
+	case n.IsCall() && n.Call != nil && n.Call.ID != "":
+		id := n.Call.ID
+		cur := callFactsOf(n.Call)
 		old, known := d.calls[id]
 		d.calls[id] = cur
 		return d.callChange(id, old, known, cur)
-	}
-	var out []string
-	for _, dev := range devicesOf(e) {
-		id, _ := dev["id"].(string)
-		cur := deviceFactsOf(dev)
-		old, known := d.devices[id]
-		d.devices[id] = cur
-		if why := d.deviceChange(id, old, known, cur); why != "" {
-			out = append(out, why)
+	case n.IsDevice():
+		var out []string
+		for _, dev := range n.Devices {
+			cur := deviceFactsOf(dev)
+			old, known := d.devices[dev.ID]
+			d.devices[dev.ID] = cur
+			if why := d.deviceChange(dev.ID, old, known, cur); why != "" {
+				out = append(out, why)
+			}
 		}
+		return strings.Join(out, "; ")
 	}
-	return strings.Join(out, "; ")
+	return ""
 }
 
 func (d *changeDetector) callChange(id string, old facts, known bool, cur facts) string {

@@ -103,6 +103,20 @@ func TestChangeDetectors(t *testing.T) {
 	}
 }
 
+// TestEveryPhraseIsClassified: a new phrase must say whether it is an action, or the action windows would
+// silently start in the wrong place.
+func TestEveryPhraseIsClassified(t *testing.T) {
+	v, err := vocabulary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range v.Phrases {
+		if actionPhrases[p.ID] == otherPhrases[p.ID] {
+			t.Errorf("phrase %s %s must be in exactly one of actionPhrases and otherPhrases (steps/changes.go)", p.ID, p.Pattern)
+		}
+	}
+}
+
 func TestParseChange(t *testing.T) {
 	for _, words := range []string{"new call", "release of their call", "change to their call's participants", "change of any kind"} {
 		if _, err := parseChange(words); err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -216,4 +217,51 @@ func TestNoiseReachesTheWire(t *testing.T) {
 			return strings.Contains(strings.Join(seen, " "),
 				"StatusChange:Ringing StatusChange:Ringing AttachedDataChanged:Ringing StatusChange:Established StatusChange:Established")
 		})
+}
+
+// TestNoiseHidesNoDeviation: noise must not make the suite blind. With a simulator that keeps an Agent-scope
+// supervisor on a transferred call, amid noise, the absence check of SUP-SCOPE-010 still fails on the
+// change it names, the positive checks of SUP-SCOPE-009 and 011 still fail, and no Call-scope scenario does.
+func TestNoiseHidesNoDeviation(t *testing.T) {
+	t.Parallel()
+	status, feats := steps.Run(context.Background(), steps.RunOptions{
+		Options: steps.Options{Deadline: 2 * time.Second, Target: embedded.Target{Options: []simulator.Option{
+			simulator.WithNoise(simulator.Noise{}),
+			simulator.WithDeviations(simulator.Deviations{AgentScopeKeepsSupervisor: true}),
+		}}},
+		Features:    features.Files(),
+		Paths:       []string{"supervision/scope.feature"},
+		Tags:        "~@wip",
+		Output:      io.Discard,
+		Concurrency: 4,
+	})
+	if status == 0 {
+		t.Fatal("the suite passed a simulator that keeps an Agent-scope supervisor on a transferred call")
+	}
+	failed := map[string]reports.Scenario{}
+	for _, f := range feats {
+		for _, s := range f.Scenarios {
+			if s.Outcome == reports.Failed {
+				failed[baseID(s.ID)] = s
+			}
+		}
+	}
+	for _, id := range []string{"SUP-SCOPE-009", "SUP-SCOPE-010", "SUP-SCOPE-011"} {
+		if _, ok := failed[id]; !ok {
+			t.Errorf("%s did not fail amid noise; failed: %v", id, keys(failed))
+		}
+	}
+	if s, ok := failed["SUP-SCOPE-010"]; ok {
+		msg := failureMessage(s)
+		if !strings.Contains(msg, "showing what must not happen") || !strings.Contains(msg, "${supervisor1.dn}") && !strings.Contains(msg, "call participants include") {
+			t.Errorf("SUP-SCOPE-010 should fail on its absence check naming the listed supervisor:\n%s", msg)
+		}
+	}
+	for id := range failed {
+		switch id {
+		case "SUP-SCOPE-009", "SUP-SCOPE-010", "SUP-SCOPE-011", "SUP-SCOPE-013": // the Agent-scope scenarios
+		default:
+			t.Errorf("%s failed: the deviation amid noise should break only the Agent-scope scenarios:\n%s", id, failureMessage(failed[id]))
+		}
+	}
 }

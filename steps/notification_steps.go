@@ -14,6 +14,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/coachsim/coachsim/steps/internal/eventlog"
+	"github.com/coachsim/coachsim/steps/internal/gws"
 )
 
 // notificationSteps: CometD sessions and assertions on the notifications each role received.
@@ -180,54 +181,11 @@ func receivesWith(ctx context.Context, role, callType, kind string, doc *godog.D
 	return err
 }
 
-// devicesOf decodes the devices of a DeviceStateChangeMessage.
-func devicesOf(e eventlog.Entry) []map[string]any {
-	var m struct {
-		MessageType string           `json:"messageType"`
-		Devices     []map[string]any `json:"devices"`
-	}
-	if json.Unmarshal(e.Data, &m) != nil || m.MessageType != "DeviceStateChangeMessage" {
-		return nil
-	}
-	return m.Devices
-}
-
-func callOf(e eventlog.Entry) (map[string]any, string) {
-	var m struct {
-		MessageType      string         `json:"messageType"`
-		NotificationType string         `json:"notificationType"`
-		Call             map[string]any `json:"call"`
-	}
-	if json.Unmarshal(e.Data, &m) != nil || m.MessageType != "CallStateChangeMessage" {
-		return nil, ""
-	}
-	return m.Call, m.NotificationType
-}
-
-func strs(v any) []string {
-	list, _ := v.([]any)
-	var out []string
-	for _, x := range list {
-		if s, ok := x.(string); ok {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-func participantNumbers(call map[string]any) []string {
-	list, _ := call["participants"].([]any)
-	var out []string
-	for _, p := range list {
-		if obj, ok := p.(map[string]any); ok {
-			if n, ok := obj["phoneNumber"].(string); ok {
-				out = append(out, n)
-			}
-		} else if s, ok := p.(string); ok {
-			out = append(out, s)
-		}
-	}
-	return out
+// noteOf decodes an entry with the harness's notification model. Members that do not decode are left out
+// (the shape validator reports them); what did decode is judged.
+func noteOf(e eventlog.Entry) gws.Notification {
+	n, _ := gws.DecodeNotification(e.Channel, e.Data)
+	return n
 }
 
 // V31
@@ -238,9 +196,14 @@ func receivesWithoutMonitoring(ctx context.Context, role string) error {
 		return err
 	}
 	m := eventlog.All(base, eventlog.Where("a device without supervisorMonitoringState and without CancelSupervisorMonitoring", func(e eventlog.Entry) bool {
-		for _, d := range devicesOf(e) {
-			_, has := d["supervisorMonitoringState"]
-			if !has && !contains(strs(d["capabilities"]), "CancelSupervisorMonitoring") {
+		n := noteOf(e)
+		if !n.IsDevice() {
+			return false
+		}
+		for _, d := range n.Devices {
+			var keys map[string]json.RawMessage
+			_ = json.Unmarshal(d.Raw, &keys)
+			if _, has := keys["supervisorMonitoringState"]; !has && !d.HasCapability("CancelSupervisorMonitoring") {
 				return true
 			}
 		}
@@ -260,11 +223,11 @@ func listingMatcher(numbers []string, exact bool) eventlog.Matcher {
 		desc = "call participants are exactly " + strings.Join(want, ", ")
 	}
 	return eventlog.Where(desc, func(e eventlog.Entry) bool {
-		call, _ := callOf(e)
-		if call == nil {
+		n := noteOf(e)
+		if !n.IsCall() || n.Call == nil {
 			return false
 		}
-		got := participantNumbers(call)
+		got := n.Call.ParticipantNumbers()
 		if !exact {
 			for _, n := range want {
 				if !contains(got, n) {
@@ -361,10 +324,10 @@ func doesNotOffer(ctx context.Context, names string) error {
 		return fmt.Errorf("no notification has been matched yet in this scenario")
 	}
 	var caps []string
-	if call, _ := callOf(*w.lastMatch); call != nil {
-		caps = strs(call["capabilities"])
-	} else if devs := devicesOf(*w.lastMatch); len(devs) > 0 {
-		caps = strs(devs[0]["capabilities"])
+	if n := noteOf(*w.lastMatch); n.IsCall() && n.Call != nil {
+		caps = n.Call.Capabilities
+	} else if n.IsDevice() && len(n.Devices) > 0 {
+		caps = n.Devices[0].Capabilities
 	}
 	for _, n := range roles(names) {
 		if contains(caps, n) {
@@ -386,21 +349,20 @@ func concernsOwnDevice(ctx context.Context, role string) error {
 		return fmt.Errorf("%s has received no notification at all", role)
 	}
 	for _, e := range entries {
-		if call, _ := callOf(e); call != nil {
-			var env struct {
-				PhoneNumber string `json:"phoneNumber"`
-			}
-			_ = json.Unmarshal(e.Data, &env)
-			uri, _ := call["deviceUri"].(string)
-			if env.PhoneNumber != a.DN || lastSegment(uri) != a.DeviceID {
+		n := noteOf(e)
+		if n.IsCall() && n.Call != nil {
+			if uri := n.Call.DeviceURI; n.PhoneNumber != a.DN || lastSegment(uri) != a.DeviceID {
 				return fmt.Errorf("%s received a call notification about another device (phoneNumber %q, deviceUri %q; its own: %s, %s)\n%s",
-					role, env.PhoneNumber, uri, a.DN, a.DeviceID, e.Pretty("  "))
+					role, n.PhoneNumber, uri, a.DN, a.DeviceID, e.Pretty("  "))
 			}
 			continue
 		}
-		for _, d := range devicesOf(e) {
-			if id, _ := d["id"].(string); id != a.DeviceID {
-				return fmt.Errorf("%s received a device notification about device %q (its own is %s)\n%s", role, id, a.DeviceID, e.Pretty("  "))
+		if !n.IsDevice() {
+			continue
+		}
+		for _, d := range n.Devices {
+			if d.ID != a.DeviceID {
+				return fmt.Errorf("%s received a device notification about device %q (its own is %s)\n%s", role, d.ID, a.DeviceID, e.Pretty("  "))
 			}
 		}
 	}

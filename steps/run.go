@@ -51,7 +51,7 @@ func Run(ctx context.Context, ro RunOptions) (int, []reports.Feature) {
 		conc = 4
 	}
 	if !opts.Target.Isolated() {
-		conc = 1
+		conc = opts.MaxConcurrency() // one scenario per role set at a time
 	}
 	rec := newRecorder(ro.Features)
 	rec.onScenario = ro.OnScenario
@@ -366,21 +366,28 @@ func Probe(ctx context.Context, opts Options) (string, error) {
 	if err != nil {
 		return "", &ProbeError{Target: base, Err: err}
 	}
-	names := make([]string, 0, len(opts.Profile.Roles))
-	for r := range opts.Profile.Roles {
-		names = append(names, r)
-	}
-	sort.Strings(names)
-	for _, r := range names {
-		cred := opts.Profile.Roles[r]
-		c, err := gws.New(base, cred.User, cred.Password, gws.Options{})
-		if err != nil {
-			return "", err
+	sets := opts.Profile.Sets()
+	for i, set := range sets {
+		names := make([]string, 0, len(set.Roles))
+		for r := range set.Roles {
+			names = append(names, r)
 		}
-		_, err = c.Me(ctx)
-		c.CloseIdleConnections()
-		if err != nil {
-			return "", &ProbeError{Target: base, Role: r, Err: err}
+		sort.Strings(names)
+		for _, r := range names {
+			cred := set.Roles[r]
+			c, err := gws.New(base, cred.User, cred.Password, gws.Options{})
+			if err != nil {
+				return "", err
+			}
+			_, err = c.Me(ctx)
+			c.CloseIdleConnections()
+			if err != nil {
+				role := r
+				if len(sets) > 1 {
+					role = fmt.Sprintf("%s of role set %d (user %s)", r, i+1, cred.User)
+				}
+				return "", &ProbeError{Target: base, Role: role, Err: err}
+			}
 		}
 	}
 	return version, nil

@@ -78,8 +78,20 @@ func (w *World) takeShapeError() error {
 	return fmt.Errorf("%w\n(and %d more notification(s) breaking SPEC.md §2.1)", first, more)
 }
 
-// registerShapeCheck fails a step when a notification that arrived while it ran breaks SPEC.md §2.1.
+// registerShapeCheck fails a step when a notification that arrived while it ran breaks SPEC.md §2.1, and
+// the scenario when one arrived after its last step (up to the end of its clean-up; registered after the
+// World's After hook, this runs once the sessions are closed).
 func registerShapeCheck(sc *godog.ScenarioContext) {
+	sc.After(func(ctx context.Context, _ *godog.Scenario, _ error) (context.Context, error) {
+		w, _ := ctx.Value(worldKey{}).(*World)
+		if w == nil {
+			return ctx, nil
+		}
+		if err := w.takeShapeError(); err != nil {
+			return ctx, fmt.Errorf("after the last step: %w", err)
+		}
+		return ctx, nil
+	})
 	sc.StepContext().After(func(ctx context.Context, _ *godog.Step, _ godog.StepResultStatus, err error) (context.Context, error) {
 		w, _ := ctx.Value(worldKey{}).(*World)
 		if w == nil {

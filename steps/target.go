@@ -14,6 +14,8 @@ package steps
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"time"
 )
 
@@ -70,6 +72,98 @@ type Profile struct {
 	// max interval; default 15s, the GWS setting). Session-loss scenarios against a target that cannot end
 	// sessions on demand stop polling for this long, plus a margin, to make the server end a session.
 	CometDMaxInterval time.Duration `yaml:"cometdMaxInterval"`
+	// Pool, when given, holds several role sets for a shared target: scenarios then run concurrently, one
+	// per set, each holding its set for the whole scenario (features/README.md, "Role pools"). Roles and
+	// RoutingPoint are not used then.
+	Pool []RoleSet `yaml:"pool"`
+}
+
+// RoleSet is one set of accounts for the suite's roles, with the routing point that hands calls to that
+// set's agents only.
+type RoleSet struct {
+	Roles        map[string]Credentials `yaml:"roles"`
+	RoutingPoint string                 `yaml:"routingPoint"`
+}
+
+// Sets returns the profile's role sets: Pool when given, otherwise the one set of Roles and RoutingPoint.
+func (p Profile) Sets() []RoleSet {
+	if len(p.Pool) > 0 {
+		return p.Pool
+	}
+	return []RoleSet{{Roles: p.Roles, RoutingPoint: p.RoutingPoint}}
+}
+
+// RolePool lends a profile's role sets to scenarios: one set per running scenario, so scenarios holding
+// different sets share a server without meeting. The zero value is not usable; call NewRolePool.
+//
+// Concurrency contract: safe for concurrent use.
+type RolePool struct {
+	sets []RoleSet
+	free chan int // indexes of the sets not lent
+	err  error    // why the profile's pool is unusable; every Acquire returns it
+}
+
+// NewRolePool checks the profile's role sets and returns a pool of them. Every set of a Pool must name an
+// account (a non-empty user) for each of the default roles, no account may appear in two sets, and each
+// set needs its own routing point.
+func NewRolePool(p Profile) (*RolePool, error) {
+	sets := p.Sets()
+	rp := &RolePool{sets: sets, free: make(chan int, len(sets))}
+	rp.err = checkSets(p, sets)
+	for i := range sets {
+		rp.free <- i
+	}
+	return rp, rp.err
+}
+
+func checkSets(p Profile, sets []RoleSet) error {
+	if len(p.Pool) == 0 {
+		return nil
+	}
+	users := map[string]int{}
+	points := map[string]int{}
+	for i, set := range sets {
+		for role := range DefaultProfile().Roles {
+			cred, ok := set.Roles[role]
+			if !ok || cred.User == "" {
+				return fmt.Errorf("profile pool set %d: role %s has no user", i+1, role)
+			}
+			if j, dup := users[cred.User]; dup {
+				return fmt.Errorf("profile pool set %d: user %s is already in set %d; a user can be in one set only", i+1, cred.User, j+1)
+			}
+			users[cred.User] = i
+		}
+		for role := range set.Roles {
+			if _, known := DefaultProfile().Roles[role]; !known {
+				return fmt.Errorf("profile pool set %d: unknown role %q", i+1, role)
+			}
+		}
+		if set.RoutingPoint == "" {
+			return fmt.Errorf("profile pool set %d: no routingPoint", i+1)
+		}
+		if j, dup := points[set.RoutingPoint]; dup {
+			return fmt.Errorf("profile pool set %d: routing point %s is already set %d's; calls to it would reach another set's agents", i+1, set.RoutingPoint, j+1)
+		}
+		points[set.RoutingPoint] = i
+	}
+	return nil
+}
+
+// Size is the number of role sets: how many scenarios may run at once against a shared target.
+func (rp *RolePool) Size() int { return len(rp.sets) }
+
+// Acquire waits until a set is free and lends it; release gives it back (call it once).
+func (rp *RolePool) Acquire(ctx context.Context) (set RoleSet, index int, release func(), err error) {
+	if rp.err != nil {
+		return RoleSet{}, 0, nil, rp.err
+	}
+	select {
+	case i := <-rp.free:
+		var once sync.Once
+		return rp.sets[i], i, func() { once.Do(func() { rp.free <- i }) }, nil
+	case <-ctx.Done():
+		return RoleSet{}, 0, nil, fmt.Errorf("waiting for a free role set: %w", ctx.Err())
+	}
 }
 
 // DefaultProfile is the default environment of behaviour.md §1: each role logs in as the user of the same
@@ -99,6 +193,19 @@ type Options struct {
 	ControlToken string
 	// Observer, if set, receives every REST exchange and every notification of every scenario, for reports.
 	Observer Observer
+	// Pool lends the profile's role sets to the scenarios of a shared target (nil: made from Profile by the
+	// run). One run shares one pool.
+	Pool *RolePool
+}
+
+// MaxConcurrency is how many scenarios may run at once: 0 (no limit) on an isolated target, otherwise one
+// per role set of the profile.
+func (o Options) MaxConcurrency() int {
+	o = o.withDefaults()
+	if o.Target != nil && o.Target.Isolated() {
+		return 0
+	}
+	return o.Pool.Size()
 }
 
 // Observer receives what a run sees, scenario by scenario. Methods may be called concurrently for different
@@ -135,13 +242,16 @@ func (o Options) withDefaults() Options {
 		o.Quiet = 300 * time.Millisecond
 	}
 	if o.Profile.Roles == nil {
-		o.Profile = DefaultProfile()
+		o.Profile.Roles = DefaultProfile().Roles
 	}
 	if o.Profile.CometDMaxInterval <= 0 {
 		o.Profile.CometDMaxInterval = DefaultCometDMaxInterval
 	}
 	if o.Profile.RoutingPoint == "" {
 		o.Profile.RoutingPoint = "7000"
+	}
+	if o.Pool == nil {
+		o.Pool, _ = NewRolePool(o.Profile) // an unusable pool fails every scenario with the reason
 	}
 	return o
 }

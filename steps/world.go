@@ -76,10 +76,23 @@ func worldFrom(ctx context.Context) *World {
 }
 
 func newWorld(ctx context.Context, opts Options, scenarioID string, needs Needs) (*World, error) {
-	base, release, err := opts.Target.Acquire(ctx, needs)
+	// A shared target's scenarios each hold one role set of the pool for their whole run; an isolated
+	// target gives every scenario a server of its own, where the first set is everyone's.
+	set := opts.Profile.Sets()[0]
+	releaseSet := func() {}
+	if !opts.Target.Isolated() {
+		var err error
+		if set, _, releaseSet, err = opts.Pool.Acquire(ctx); err != nil {
+			return nil, err
+		}
+	}
+	opts.Profile.Roles, opts.Profile.RoutingPoint = set.Roles, set.RoutingPoint
+	base, releaseTarget, err := opts.Target.Acquire(ctx, needs)
 	if err != nil {
+		releaseSet()
 		return nil, fmt.Errorf("acquiring the target: %w", err)
 	}
+	release := func() { releaseTarget(); releaseSet() }
 	sip := opts.Profile.SIPCluster
 	if opts.Target.Isolated() {
 		sip = needs.SIPCluster

@@ -190,6 +190,10 @@ func loadProfile(path string) (steps.Profile, error) {
 	}
 	p.SIPCluster = doc.SIPCluster
 	p.CometDMaxInterval = doc.CometDMaxInterval
+	p.Pool = doc.Pool
+	if _, err := steps.NewRolePool(p); err != nil {
+		return steps.Profile{}, usagef("conform: profile %s: %v", path, err)
+	}
 	return p, nil
 }
 

@@ -37,6 +37,7 @@ const mainUsage = `coachsim: a GWS v2 Voice API device simulator and supervisor-
 usage:
   coachsim serve   [flags]   serve the simulated environment over HTTP (REST + CometD)
   coachsim conform [flags]   run the conformance suite (default: against an embedded simulator)
+  coachsim load    [flags]   supervised call traffic with checks and latency statistics (coachsim load merge DIR... combines workers)
   coachsim help    COMMAND   show a command's flags
 `
 
@@ -59,6 +60,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = serve(ctx, args[1:], stdout, stderr)
 	case "conform":
 		err = conform(ctx, args[1:], stdout, stderr)
+	case "load":
+		err = loadCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		if len(args) > 1 {
 			return run(ctx, []string{args[1], "-h"}, stdout, stderr)

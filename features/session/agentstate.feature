@@ -1,11 +1,13 @@
 Feature: Contact-center sessions and agent states
   Before StartContactCenterSession a device is Offline; the session passes through LoggedIn; every agent
   state has its documented userState, and asking for the state an agent has sends the device again
-  (SPEC §11.1–§11.3).
+  (SPEC §11.1–§11.3). Each scenario starts with agent1 logged out of voice (Offline, which a server answers
+  with statusCode 2 when there is no session to end), so that a shared server left in a session by an
+  earlier scenario starts from the same place; Offline keeps the HTTP session and its CometD session.
 
   Background:
     Given agent1 is logged in
-    And agent1 ends its contact-center session
+    And agent1 tries to request the agent state Offline
 
   @SES-STATE-001 @observed
   Scenario: Before the session the device is Active and Offline

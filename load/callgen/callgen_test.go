@@ -3,6 +3,7 @@ package callgen_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,5 +100,22 @@ func TestRunCatchesAgentScopeKeepingTheSupervisor(t *testing.T) {
 		if v.Rule == callgen.RuleAgentScope.ID && (v.Evidence == "" || v.CallID == "") {
 			t.Fatalf("violation without evidence or call id: %+v", v)
 		}
+	}
+}
+
+func TestRunStoppedMidwaySaysSo(t *testing.T) {
+	url, users := start(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	m := model()
+	m.Duration = time.Minute
+	res, err := callgen.Run(ctx, callgen.Options{Target: url, Users: users, Model: m, StatsInterval: 200 * time.Millisecond,
+		OnInterval: func(callgen.Row) { cancel() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failures := callgen.Thresholds{MaxErrors: -1, MaxViolations: -1}.Check(res)
+	if !res.Stopped || len(failures) != 1 || !strings.HasPrefix(failures[0], "stopped early") {
+		t.Fatalf("stopped %v, failures %q", res.Stopped, failures)
 	}
 }

@@ -145,13 +145,16 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	r := &runner{opts: opts, stats: newStats()}
 	var err error
-	if r.customers, err = open(u.Customers[:len(u.Agents)]); err != nil {
-		return nil, &SetupError{err}
+	if r.customers, err = open(u.Customers[:len(u.Agents)]); err == nil {
+		if r.agents, err = open(u.Agents); err == nil {
+			r.supervisors, err = open(u.Supervisors)
+		}
 	}
-	if r.agents, err = open(u.Agents); err != nil {
-		return nil, &SetupError{err}
-	}
-	if r.supervisors, err = open(u.Supervisors); err != nil {
+	if err != nil {
+		if ctx.Err() != nil { // stopped while logging in: a run that stopped early, not an unreachable target
+			return &Result{Planned: opts.Model.Planned(), Stopped: true, ByRule: map[string]int64{},
+				Latency: map[string]Percentiles{}}, nil
+		}
 		return nil, &SetupError{err}
 	}
 

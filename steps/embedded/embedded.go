@@ -1,7 +1,8 @@
 // Package embedded is the conformance suite's default target: a fresh coachsim simulator, served on a
 // loopback port, for every scenario. Scenarios reach it over HTTP and CometD like any other server; since no
 // two scenarios share one, they run concurrently and in random order without interfering. Its control API is
-// served too, and used for one thing only: ending CometD sessions on demand (steps.SessionExpirer).
+// served too, for what an isolated server allows: the quiescence probe of absence checks
+// (steps.ControlTarget) and ending CometD sessions on demand (steps.SessionExpirer).
 //
 // Concurrency contract: a Target is safe for concurrent use; each Acquire starts an independent simulator.
 package embedded

@@ -1,6 +1,7 @@
 // Package restapi serves the GWS v2 Voice API over HTTP (gorilla/mux): routes, authentication (HTTP Basic and
 // JSESSIONID sessions, optional CSRF protection), JSON decoding of operation bodies, and the one table from
-// domain errors to statusCode and HTTP status.
+// domain errors to statusCode and HTTP status. directory.go serves /me and the users and devices reads with
+// their permission rule (SPEC §11.4, §11.5).
 //
 // Concurrency contract: a Server is safe for concurrent use. It holds no voice state: every operation goes to
 // the engine, and the operation's notifications are released only after the HTTP reply has been written and

@@ -1,6 +1,8 @@
-// Package voice is the pure core of the simulator: users, devices, calls and their parties, agent state, DND,
-// call control, the routing point and supervisor monitoring (ListenIn, Coach, BargeIn; Agent/Call scope;
-// NextCall/AllCalls mode).
+// Package voice is the pure core of the simulator: users, devices, calls and their parties, contact-center
+// sessions and agent states (agentstate.go: Offline before the session, LoggedIn, Ready, NotReady with reasons,
+// AfterCallWork, AuxWork, unregistered devices whose requests fail in the back end with an ErrorMessage), DND,
+// call control, the routing point, supervisor monitoring (ListenIn, Coach, BargeIn; Agent/Call scope;
+// NextCall/AllCalls mode) and who may read whom (Visible, MayList).
 //
 // Concurrency contract: a State is NOT safe for concurrent use. It has no goroutines, no locks, no I/O and no
 // clock of its own: the single owner (the engine) calls Apply and the query methods one at a time and passes
