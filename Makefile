@@ -63,7 +63,22 @@ bench: ## benchmarks (REST throughput, notification latency, engine)
 bench-pools: ## the quick suite against one long-lived server: serial vs four role sets (fixtures/pools.yaml), ratio printed
 	$(GO) test -run '^$$' -bench '^BenchmarkTargetRolePools$$' -benchtime 1x ./steps
 
+.PHONY: bench-calls
+bench-calls: ## call handling as the center grows: closed loop at 50 vs 500 pairs (core, HTTP), open-loop p99 vs loopback RTT
+	$(GO) test -run '^$$' -bench 'CoreCalls' -benchmem ./simulator/internal/voice
+	$(GO) test -run '^$$' -bench 'HTTPCallsScaling' -benchtime 100x ./simulator/interop
+	$(GO) test -run '^$$' -bench 'HTTPOpenLoop' -benchtime 10s ./simulator/interop
+
+.PHONY: bench-delivery
+bench-delivery: ## the notification path, each case next to its former implementation in the same run
+	$(GO) test -run '^$$' -bench 'ReplyWrite' -benchmem ./simulator/internal/restapi
+	$(GO) test -run '^$$' -bench 'ParseRequest|PublishEvent|ConnectExchange' -benchmem ./simulator/internal/cometd
+
 ROUNDS ?= 3
 .PHONY: bench-peers
 bench-peers: build ## coachsim's notification path vs the Faye and CometD Node servers (ROUNDS interleaved rounds, default 3)
 	$(GO) run ./cmd/bench-peers --coachsim $(BIN) --node $(PEERDIR) --rounds $(ROUNDS) $(ARGS)
+
+.PHONY: bench-memory
+bench-memory: ## RSS of coachsim serve holding 10,000 long polls (one CometD session per user; target 300 MiB)
+	$(GO) test -run '^$$' -bench 'HeldSessionsRSS' -benchtime 1x ./cmd/coachsim

@@ -154,7 +154,7 @@ func New(env *fixtures.Environment, opts ...Option) *Simulator {
 	notify := cometd.New(ccfg, func(r *http.Request) (string, bool) { return rest.UserOf(r) })
 	sim.notify = notify
 	sim.out = newDelivery(sim.faults.Delay, func(p engine.Published) {
-		notify.Publish(p.UserID, p.Channel, cfg.wire.notification(p.Data))
+		notify.PublishEncoded(p.UserID, p.Channel, cfg.wire.notification(p.Data))
 	})
 	sinks := []engine.Sink{sim.out.deliver}
 	for _, fn := range cfg.observers {

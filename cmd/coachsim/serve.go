@@ -39,6 +39,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var sessLim simulator.SessionLimits
 	fs.DurationVar(&sessLim.IdleTimeout, "session-timeout", 0, "an HTTP session without a request for this long ends (0: 30m)")
 	fs.IntVar(&sessLim.MaxPerUser, "max-sessions-per-user", 0, "HTTP sessions per user at most; one more ends the least recently used (0: 16)")
+	logRequests := fs.Bool("log-requests", false, "log one line per REST request (Debug level; off by default: it costs on every request)")
 	controlToken := fs.String("control", "", "serve the control API under /sim/v1 to requests bearing this token (default: $COACHSIM_CONTROL_TOKEN; empty: off)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -88,7 +89,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usagef("serve: %v", err)
 	}
 
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	logOpts := &slog.HandlerOptions{}
+	if *logRequests {
+		logOpts.Level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stderr, logOpts))
 	if given["seed"] && env.Script == nil {
 		log.Warn("--seed has no effect: the environment has no script", "environment", env.Name)
 	}

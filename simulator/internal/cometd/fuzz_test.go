@@ -32,7 +32,7 @@ func FuzzParseRequest(f *testing.F) {
 			m.ackBatch()
 			m.wantsAck()
 			m.offersLongPolling()
-			_, _ = parseSubscription(m.Subscription)
+			_, _ = parseSubscription(m.subscription)
 		}
 	})
 }

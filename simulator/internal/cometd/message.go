@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/coachsim/coachsim/simulator/internal/strictjson"
@@ -40,6 +41,9 @@ type message struct {
 	Ext                      json.RawMessage `json:"ext"`
 	SupportedConnectionTypes json.RawMessage `json:"supportedConnectionTypes"`
 	ConnectionType           *string         `json:"connectionType"`
+
+	// The same members as parsed with the request (Kind KindAbsent when absent): read without parsing again.
+	advice, ext, connTypes, subscription strictjson.Node
 }
 
 // replyID is the id to echo: absent when the request had none (or null).
@@ -50,17 +54,17 @@ func (m *message) replyID() json.RawMessage {
 	return m.ID
 }
 
+// detach lets the request body go: only the id a reply echoes is kept (copied), for a connect about to be held.
+func (m *message) detach() {
+	m.ID = bytes.Clone(m.replyID())
+	m.Subscription, m.Advice, m.Ext, m.SupportedConnectionTypes = nil, nil, nil, nil
+	m.advice, m.ext, m.connTypes, m.subscription = strictjson.Node{}, strictjson.Node{}, strictjson.Node{}, strictjson.Node{}
+}
+
 // adviceTimeout returns the client's advice.timeout, if it sent a numeric one.
 func (m *message) adviceTimeout() (time.Duration, bool) {
-	if len(m.Advice) == 0 {
-		return 0, false
-	}
-	members, err := strictjson.Members(m.Advice)
+	t, err := m.advice.Get("timeout").Float()
 	if err != nil {
-		return 0, false
-	}
-	var t float64
-	if raw, ok := members["timeout"]; !ok || json.Unmarshal(raw, &t) != nil {
 		return 0, false
 	}
 	if t <= 0 {
@@ -69,83 +73,76 @@ func (m *message) adviceTimeout() (time.Duration, bool) {
 	return time.Duration(min(t, float64(time.Hour/time.Millisecond)) * float64(time.Millisecond)), true
 }
 
-// extAck returns the raw ext.ack member.
-func (m *message) extAck() json.RawMessage {
-	if len(m.Ext) == 0 {
-		return nil
-	}
-	ext, err := strictjson.Members(m.Ext)
-	if err != nil {
-		return nil
-	}
-	return ext["ack"]
-}
-
 // wantsAck reports whether a handshake asks for the acknowledgement extension: ext.ack true, or the newer
 // object form {"enabled":true}.
 func (m *message) wantsAck() bool {
-	raw := m.extAck()
-	if raw == nil {
-		return false
+	ack := m.ext.Get("ack")
+	switch ack.Kind {
+	case strictjson.KindBool:
+		return string(ack.Raw) == "true"
+	case strictjson.KindObject:
+		o, err := strictjson.Parse(ack.Raw, 1)
+		return err == nil && string(o.Get("enabled").Raw) == "true"
 	}
-	var b bool
-	if json.Unmarshal(raw, &b) == nil {
-		return b
-	}
-	o, err := strictjson.Members(raw)
-	return err == nil && string(o["enabled"]) == "true"
+	return false
 }
 
 // ackBatch returns the batch number a connect acknowledges.
 func (m *message) ackBatch() (int64, bool) {
-	raw := m.extAck()
-	if raw == nil {
-		return 0, false
-	}
-	var n float64
-	if json.Unmarshal(raw, &n) != nil {
+	n, err := m.ext.Get("ack").Float()
+	if err != nil {
 		return 0, false
 	}
 	return int64(n), true
 }
 
 // offersLongPolling reports whether a handshake's supportedConnectionTypes leaves long-polling possible.
-// A missing or empty list is accepted, as common servers do.
+// A missing, null or empty list is accepted, as common servers do.
 func (m *message) offersLongPolling() bool {
-	if len(m.SupportedConnectionTypes) == 0 {
+	switch m.connTypes.Kind {
+	case strictjson.KindAbsent, strictjson.KindNull:
 		return true
-	}
-	var types []string
-	if json.Unmarshal(m.SupportedConnectionTypes, &types) != nil {
+	case strictjson.KindArray:
+	default:
 		return false
 	}
-	if len(types) == 0 {
-		return true
+	types, ok := stringsOf(m.connTypes.Elems)
+	if !ok {
+		return false
 	}
-	for _, t := range types {
-		if t == connectionTypeLongPolling {
-			return true
+	return len(types) == 0 || slices.Contains(types, connectionTypeLongPolling)
+}
+
+// stringsOf decodes an array's elements as strings; a null element is "" (as encoding/json reads it).
+func stringsOf(elems []strictjson.Node) ([]string, bool) {
+	out := make([]string, 0, len(elems))
+	for _, e := range elems {
+		if e.Kind == strictjson.KindNull {
+			out = append(out, "")
+			continue
 		}
+		t, err := e.Text()
+		if err != nil {
+			return nil, false
+		}
+		out = append(out, t)
 	}
-	return false
+	return out, true
 }
 
 // parseSubscription reads a subscription member: a channel name or a non-empty array of them.
-func parseSubscription(raw json.RawMessage) ([]string, bool) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		return nil, false
-	}
+func parseSubscription(n strictjson.Node) ([]string, bool) {
 	var list []string
-	switch raw[0] {
-	case '"':
-		var one string
-		if json.Unmarshal(raw, &one) != nil {
+	switch n.Kind {
+	case strictjson.KindString:
+		one, err := n.Text()
+		if err != nil {
 			return nil, false
 		}
 		list = []string{one}
-	case '[':
-		if json.Unmarshal(raw, &list) != nil || len(list) == 0 {
+	case strictjson.KindArray:
+		var ok bool
+		if list, ok = stringsOf(n.Elems); !ok || len(list) == 0 {
 			return nil, false
 		}
 	default:
@@ -245,7 +242,8 @@ func parseBody(body []byte) ([]message, error) {
 
 // parseJSONValue decodes one JSON value holding a message or an array of messages; first is the batch index of
 // its first message, used in error reports. The value must be exactly one JSON value with no member named twice
-// at any depth, and members are matched by their exact names.
+// at any depth, and members are matched by their exact names. The text is read once: strictjson.Parse checks it
+// and opens the array, the messages and their advice and ext objects in the same pass.
 func parseJSONValue(data []byte, first int) ([]message, error) {
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 {
@@ -254,20 +252,19 @@ func parseJSONValue(data []byte, first int) ([]message, error) {
 	if data[0] != '[' && data[0] != '{' {
 		return nil, &RequestError{Index: -1, Err: ErrMalformedJSON}
 	}
-	if err := strictjson.Check(data); err != nil {
+	root, err := strictjson.Parse(data, 3)
+	if err != nil {
 		return nil, &RequestError{Index: -1, Err: ErrMalformedJSON, Cause: err}
 	}
-	var raws []json.RawMessage
-	if data[0] == '[' {
-		if err := json.Unmarshal(data, &raws); err != nil {
-			return nil, &RequestError{Index: -1, Err: ErrMalformedJSON, Cause: err}
-		}
+	var nodes []strictjson.Node
+	if root.Kind == strictjson.KindArray {
+		nodes = root.Elems
 	} else {
-		raws = []json.RawMessage{data}
+		nodes = []strictjson.Node{root}
 	}
-	msgs := make([]message, 0, len(raws))
-	for i, raw := range raws {
-		m, err := decodeMessage(raw)
+	msgs := make([]message, 0, len(nodes))
+	for i, n := range nodes {
+		m, err := decodeMessage(n)
 		if err != nil {
 			err.Index = first + i
 			return nil, err
@@ -277,44 +274,52 @@ func parseJSONValue(data []byte, first int) ([]message, error) {
 	return msgs, nil
 }
 
-// decodeMessage reads one message object whose text already passed strictjson.Check.
-func decodeMessage(raw json.RawMessage) (message, *RequestError) {
-	members, err := strictjson.Members(raw)
-	if err != nil {
+// decodeMessage reads one message from its parsed node.
+func decodeMessage(n strictjson.Node) (message, *RequestError) {
+	if n.Kind != strictjson.KindObject {
 		return message{}, &RequestError{Err: ErrNotAnObject}
 	}
 	var m message
-	str := func(name string, out *string) error {
-		v, ok := members[name]
-		if !ok || string(v) == "null" {
-			return nil
-		}
-		if err := json.Unmarshal(v, out); err != nil {
-			return fmt.Errorf("%s must be a string", name)
-		}
-		return nil
+	var err error
+	if m.Channel, _, err = memberString(n, "channel"); err != nil {
+		return message{}, &RequestError{Err: ErrMalformedMessage, Cause: err}
 	}
-	var connType string
-	for _, f := range []struct {
-		name string
-		out  *string
-	}{{"channel", &m.Channel}, {"clientId", &m.ClientID}, {"connectionType", &connType}} {
-		if err := str(f.name, f.out); err != nil {
-			return message{}, &RequestError{Err: ErrMalformedMessage, Cause: err}
-		}
+	if m.ClientID, _, err = memberString(n, "clientId"); err != nil {
+		return message{}, &RequestError{Err: ErrMalformedMessage, Cause: err}
 	}
-	if v, ok := members["connectionType"]; ok && string(v) != "null" {
+	connType, given, err := memberString(n, "connectionType")
+	if err != nil {
+		return message{}, &RequestError{Err: ErrMalformedMessage, Cause: err}
+	}
+	if given {
 		m.ConnectionType = &connType
 	}
-	m.ID = members["id"]
-	m.Subscription = members["subscription"]
-	m.Advice = members["advice"]
-	m.Ext = members["ext"]
-	m.SupportedConnectionTypes = members["supportedConnectionTypes"]
+	m.ID = n.Get("id").Raw
+	m.subscription = n.Get("subscription")
+	m.Subscription = m.subscription.Raw
+	m.advice = n.Get("advice")
+	m.Advice = m.advice.Raw
+	m.ext = n.Get("ext")
+	m.Ext = m.ext.Raw
+	m.connTypes = n.Get("supportedConnectionTypes")
+	m.SupportedConnectionTypes = m.connTypes.Raw
 	if m.Channel == "" {
 		return message{}, &RequestError{Err: ErrMissingChannel}
 	}
 	return m, nil
+}
+
+// memberString reads an optional string member; absent or null is "" and not given.
+func memberString(n strictjson.Node, name string) (string, bool, error) {
+	v := n.Get(name)
+	if v.Kind == strictjson.KindAbsent || v.Kind == strictjson.KindNull {
+		return "", false, nil
+	}
+	t, err := v.Text()
+	if err != nil {
+		return "", false, fmt.Errorf("%s must be a string", name)
+	}
+	return t, true, nil
 }
 
 // encodeArray joins already-encoded JSON values into one array.
@@ -332,6 +337,29 @@ func encodeArray(parts [][]byte) []byte {
 		out = append(out, p...)
 	}
 	return append(out, ']')
+}
+
+// appendEvent appends the delivered message {"channel":channel,"data":data}, as encoding/json would write
+// event{channel, data} (data is valid JSON and goes in as it is).
+func appendEvent(dst []byte, channel string, data []byte) []byte {
+	dst = append(dst, `{"channel":`...)
+	dst = appendString(dst, channel)
+	dst = append(dst, `,"data":`...)
+	dst = append(dst, data...)
+	return append(dst, '}')
+}
+
+// appendString appends s as a JSON string. Channel names are plain ASCII; anything else takes encoding/json's
+// path, so the result is always what json.Marshal gives.
+func appendString(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return append(dst, mustMarshal(s)...)
+		}
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
 }
 
 func mustMarshal(v any) []byte {

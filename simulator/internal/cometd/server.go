@@ -84,9 +84,10 @@ func (c Config) withDefaults() Config {
 
 // Server is the Bayeux long-polling endpoint. Create it with New; the zero value is not usable.
 type Server struct {
-	cfg  Config
-	auth Authenticator
-	log  *slog.Logger
+	cfg   Config
+	retry *advice // see retryAdvice
+	auth  Authenticator
+	log   *slog.Logger
 
 	mu       sync.RWMutex
 	closed   bool
@@ -107,7 +108,9 @@ func New(cfg Config, auth Authenticator) *Server {
 	if auth == nil {
 		auth = func(*http.Request) (string, bool) { return "", false }
 	}
+	ms := cfg.Timeout.Milliseconds()
 	return &Server{
+		retry:    &advice{Reconnect: reconnectRetry, Interval: 0, Timeout: &ms},
 		cfg:      cfg,
 		auth:     auth,
 		log:      cfg.Logger,
@@ -150,13 +153,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	form := false
-	switch mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); {
-	case r.Header.Get("Content-Type") == "" || (err == nil && mt == "application/json"):
-	case err == nil && mt == "application/x-www-form-urlencoded":
-		form = true
+	switch ct := r.Header.Get("Content-Type"); ct {
+	case "", "application/json", "application/json;charset=UTF-8": // the usual ones, known without parsing
 	default:
-		refuse(w, http.StatusBadRequest, 10, "Content-Type must be application/json (or a form with message parameters)")
-		return
+		switch mt, _, err := mime.ParseMediaType(ct); {
+		case err == nil && mt == "application/json":
+		case err == nil && mt == "application/x-www-form-urlencoded":
+			form = true
+		default:
+			refuse(w, http.StatusBadRequest, 10, "Content-Type must be application/json (or a form with message parameters)")
+			return
+		}
 	}
 	user, ok := s.auth(r)
 	who := caller{user: user, ok: ok}
@@ -197,8 +204,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return // the client gave up on a held connect; nobody reads an answer
 	}
 	h := w.Header()
-	h.Set("Content-Type", "application/json;charset=UTF-8")
-	h.Set("Cache-Control", "no-cache, no-store")
+	h["Content-Type"] = replyContentType // shared, never modified: net/http only reads them
+	h["Cache-Control"] = replyCacheControl
 	h.Set("Content-Length", strconv.Itoa(len(out)))
 	if len(commits) > 0 {
 		if conn := netguard.ConnOf(r.Context()); conn != nil && conn.PeerGone() {
@@ -220,6 +227,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		commit(werr)
 	}
 }
+
+var (
+	replyContentType  = []string{"application/json;charset=UTF-8"}
+	replyCacheControl = []string{"no-cache, no-store"}
+)
 
 // refuse answers a request that gets no Bayeux reply with a GWS error body.
 func refuse(w http.ResponseWriter, status, code int, text string) {
@@ -393,6 +405,7 @@ func (s *Server) connect(ctx context.Context, who caller, m *message, canHold bo
 		sess.mu.Unlock()
 		return events, rep, commit, true
 	}
+	m.detach() // a held connect keeps nothing of its request's text
 	p := newHeldPoll()
 	if old := sess.poll; old != nil {
 		old.signal() // Bayeux allows one outstanding connect: the older one answers now, empty.
@@ -471,7 +484,7 @@ func (s *Server) subscribe(who caller, m *message) reply {
 		errRep.Subscription = m.Subscription
 		return *errRep
 	}
-	channels, ok := parseSubscription(m.Subscription)
+	channels, ok := parseSubscription(m.subscription)
 	if !ok {
 		rep.Error = bayeuxError(400, []string{sess.id}, "Missing or invalid subscription")
 		return rep
@@ -505,7 +518,7 @@ func (s *Server) unsubscribe(who caller, m *message) reply {
 		errRep.Subscription = m.Subscription
 		return *errRep
 	}
-	channels, ok := parseSubscription(m.Subscription)
+	channels, ok := parseSubscription(m.subscription)
 	if !ok {
 		rep.Error = bayeuxError(400, []string{sess.id}, "Missing or invalid subscription")
 		return rep
@@ -620,17 +633,37 @@ func (s *Server) expire(sess *session) {
 
 // Publish delivers data on channel to every session of user subscribed to a matching channel. It never blocks on
 // a slow client. data is already-encoded JSON (the "data" member of the delivered message); invalid JSON is
-// dropped with an error log, since it would corrupt every response that carried it.
+// dropped with an error log, since it would corrupt every response that carried it. The event is encoded as
+// encoding/json writes it (data compacted).
 func (s *Server) Publish(user, channel string, data json.RawMessage) {
 	if !json.Valid(data) {
 		s.log.Error("cometd publish dropped: data is not valid JSON", "user", user, "channel", channel)
 		return
 	}
-	payload := mustMarshal(event{Channel: channel, Data: data})
-	var overflow []*session
+	s.publish(user, channel, func() []byte { return mustMarshal(event{Channel: channel, Data: data}) })
+}
+
+// PublishEncoded is Publish for data as json.Marshal produced it (the engine encodes every notification once):
+// it is neither checked nor encoded again. The event is assembled by appending bytes, once, and the same bytes
+// are queued for every session that receives it; they equal what Publish would queue.
+func (s *Server) PublishEncoded(user, channel string, data json.RawMessage) {
+	s.publish(user, channel, func() []byte {
+		return appendEvent(make([]byte, 0, len(channel)+len(data)+24), channel, data)
+	})
+}
+
+// publish queues the event made by payload (called only when the user has a session) for the user's sessions.
+func (s *Server) publish(user, channel string, payload func() []byte) {
 	s.mu.RLock()
-	for _, sess := range s.byUser[user] {
-		if sess.deliver(channel, payload, s.cfg.QueueLimit) == overflowed {
+	perUser := s.byUser[user]
+	if len(perUser) == 0 {
+		s.mu.RUnlock()
+		return
+	}
+	event := payload()
+	var overflow []*session
+	for _, sess := range perUser {
+		if sess.deliver(channel, event, s.cfg.QueueLimit) == overflowed {
 			overflow = append(overflow, sess)
 		}
 	}
@@ -702,10 +735,8 @@ func (s *Server) isClosed() bool {
 	return s.closed
 }
 
-func (s *Server) retryAdvice() *advice {
-	ms := s.cfg.Timeout.Milliseconds()
-	return &advice{Reconnect: reconnectRetry, Interval: 0, Timeout: &ms}
-}
+// retryAdvice is the advice of every successful handshake and connect reply; one value, shared, never modified.
+func (s *Server) retryAdvice() *advice { return s.retry }
 
 // endedReply answers a message for a session that has ended. A connect arriving after the session's own
 // disconnect is told not to reconnect; every other case is told to handshake again.

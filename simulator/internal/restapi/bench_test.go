@@ -195,6 +195,9 @@ func (c *benchClient) expect(method, url, body string, want []byte) error {
 	if err != nil {
 		return err
 	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return err

@@ -20,7 +20,9 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -212,16 +214,18 @@ func (s *Server) HandshakeGuard() func(*http.Request) error {
 // Sessions is the number of HTTP sessions held.
 func (s *Server) Sessions() int { return s.sessions.count() }
 
-// logged logs one line per request.
+// logged logs one line per request at Debug level (coachsim serve --log-requests). When the logger does not
+// log Debug, requests pass through untouched: nothing is recorded, timed or formatted on the hot path.
 func (s *Server) logged(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.log.Enabled(r.Context(), slog.LevelDebug) || strings.HasPrefix(r.URL.Path, "/api/v2/notifications") {
+			next.ServeHTTP(w, r) // long polls would drown the log
+			return
+		}
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
-		if strings.HasPrefix(r.URL.Path, "/api/v2/notifications") {
-			return // long polls would drown the log
-		}
-		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
 			"duration", time.Since(start).Round(time.Microsecond))
 	})
 }
@@ -276,13 +280,34 @@ func identityOf(r *http.Request) identity {
 	return id
 }
 
+// writeJSON writes a complete JSON reply: the body is encoded first, so that the reply carries its
+// Content-Length and leaves in one write (with the operation handler's Flush) instead of a chunked body and
+// its terminator. The body is the encoder's output: no HTML escaping, and a final newline.
 func writeJSON(w http.ResponseWriter, status int, body any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
+	buf := replyBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 64<<10 {
+			replyBuffers.Put(buf)
+		}
+	}()
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
-	_ = enc.Encode(body)
+	if err := enc.Encode(body); err != nil { // only the adapter's own reply types reach here
+		buf.Reset()
+		ae := &APIError{Code: StatusInternal, Message: "encoding the reply: " + err.Error()}
+		status = HTTPStatus(ae.Code)
+		_ = json.NewEncoder(buf).Encode(errorBody{StatusCode: ae.Code, StatusMessage: ae.Message})
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
 }
+
+// replyBuffers recycles reply bodies; a buffer grown past 64 KiB (a large call list) is not kept.
+var replyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 type errorBody struct {
 	StatusCode    int    `json:"statusCode"`

@@ -6,11 +6,9 @@
 package strictjson
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 )
 
 // Sentinels, reachable with errors.Is from every error of this package.
@@ -53,85 +51,35 @@ func (e *Error) Unwrap() []error {
 
 // Check verifies that data is exactly one JSON value with no duplicate member at any depth.
 func Check(data []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := walk(dec, ""); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return &Error{Err: ErrTrailing}
-	}
-	return nil
-}
-
-// token reads the next token inside a value, where the end of the input is an error.
-func token(dec *json.Decoder) (json.Token, error) {
-	tok, err := dec.Token()
-	if err == io.EOF {
-		err = io.ErrUnexpectedEOF
-	}
-	return tok, err
-}
-
-func walk(dec *json.Decoder, path string) error {
-	tok, err := token(dec)
-	if err != nil {
-		return &Error{Err: ErrSyntax, Path: path, Cause: err}
-	}
-	switch tok {
-	case json.Delim('{'):
-		seen := map[string]struct{}{}
-		for dec.More() {
-			kt, err := token(dec)
-			if err != nil {
-				return &Error{Err: ErrSyntax, Path: path, Cause: err}
-			}
-			key, _ := kt.(string)
-			member := key
-			if path != "" {
-				member = path + "." + key
-			}
-			if _, dup := seen[key]; dup {
-				return &Error{Err: ErrDuplicate, Path: member}
-			}
-			seen[key] = struct{}{}
-			if err := walk(dec, member); err != nil {
-				return err
-			}
-		}
-		if _, err := token(dec); err != nil {
-			return &Error{Err: ErrSyntax, Path: path, Cause: err}
-		}
-	case json.Delim('['):
-		for i := 0; dec.More(); i++ {
-			if err := walk(dec, fmt.Sprintf("%s[%d]", path, i)); err != nil {
-				return err
-			}
-		}
-		if _, err := token(dec); err != nil {
-			return &Error{Err: ErrSyntax, Path: path, Cause: err}
-		}
-	}
-	return nil
+	_, err := Parse(data, 0)
+	return err
 }
 
 // Object checks data (Check) and returns the members of the object it must be, by exact name.
 func Object(data []byte) (map[string]json.RawMessage, error) {
-	if err := Check(data); err != nil {
+	n, err := Parse(data, 1)
+	if err != nil {
 		return nil, err
 	}
-	return Members(data)
+	return membersOf(n)
 }
 
 // Members returns the members of an object already known to pass Check (an element of a checked array, say).
 func Members(data []byte) (map[string]json.RawMessage, error) {
-	trimmed := bytes.TrimSpace(data)
-	if len(trimmed) == 0 || trimmed[0] != '{' {
+	n, err := Parse(data, 1)
+	if err != nil {
+		return nil, err
+	}
+	return membersOf(n)
+}
+
+func membersOf(n Node) (map[string]json.RawMessage, error) {
+	if n.Kind != KindObject {
 		return nil, &Error{Err: ErrNotObject}
 	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(trimmed, &m); err != nil {
-		return nil, &Error{Err: ErrSyntax, Cause: err}
+	m := make(map[string]json.RawMessage, len(n.Members))
+	for _, mem := range n.Members {
+		m[mem.Name] = mem.Raw
 	}
 	return m, nil
 }

@@ -115,6 +115,9 @@ func (s *State) apply(r Request) (Result, []Notification, error) {
 			errorMessage = []Notification{s.errorMessage(u.device)}
 		}
 		s.out = nil
+		if afterChange != nil {
+			afterChange(s)
+		}
 		return Result{}, errorMessage, err
 	}
 	res := s.result
@@ -130,17 +133,7 @@ func (s *State) Tick(now time.Time) []Notification {
 
 // settle runs after every successful operation: agent idle bookkeeping and call distribution.
 func (s *State) settle() {
-	for _, u := range s.users {
-		if u.role != fixtures.RoleAgent {
-			continue
-		}
-		busy := len(s.partiesOf(u.device)) > 0
-		if busy {
-			u.idleSince = time.Time{}
-		} else if u.idleSince.IsZero() {
-			u.idleSince = s.now
-		}
-	}
+	s.settleIdle()
 	s.route()
 }
 

@@ -41,7 +41,7 @@ func (s *State) dialOp(u *user, r Request) error {
 	c.data = data
 	caller := s.newParty(c, d, d.dn, Dialing)
 	caller.origin = true
-	c.parties = append(c.parties, caller)
+	s.join(c, caller)
 	s.touch(caller, "")
 
 	to := s.forwarded(r.Destination)
@@ -59,7 +59,7 @@ func (s *State) dialOp(u *user, r Request) error {
 		s.prune(c)
 		return nil
 	}
-	c.parties = append(c.parties, s.newParty(c, dest, dest.dn, Ringing))
+	s.join(c, s.newParty(c, dest, dest.dn, Ringing))
 	s.touchCall(c, caller)
 	return nil
 }
@@ -75,7 +75,7 @@ func (s *State) route() {
 			c := rp.queue[0]
 			rp.queue = rp.queue[1:]
 			c.queuedAt = nil
-			c.parties = append(c.parties, s.newParty(c, a.device, a.device.dn, Ringing))
+			s.join(c, s.newParty(c, a.device, a.device.dn, Ringing))
 			s.touchCall(c, nil)
 		}
 	}
@@ -353,7 +353,7 @@ func (s *State) singleStepTransfer(p *party, r Request) error {
 		c.viaRP = rp
 		rp.queue = append(rp.queue, c)
 	} else {
-		c.parties = append(c.parties, s.newParty(c, dest, dest.dn, Ringing))
+		s.join(c, s.newParty(c, dest, dest.dn, Ringing))
 	}
 	s.touchCall(c, nil)
 	s.prune(c)
@@ -372,7 +372,7 @@ func (s *State) singleStepConference(p *party, r Request) error {
 	}
 	c := p.call
 	c.owner = p
-	c.parties = append(c.parties, s.newParty(c, dest, dest.dn, Ringing))
+	s.join(c, s.newParty(c, dest, dest.dn, Ringing))
 	s.touchCall(c, p)
 	return nil
 }
@@ -428,7 +428,8 @@ func (s *State) initiateConsult(p *party, r Request, conference bool) error {
 	a := s.newParty(x, p.dev, p.dev.dn, Dialing)
 	a.origin = true
 	b := s.newParty(x, dest, dest.dn, Ringing)
-	x.parties = append(x.parties, a, b)
+	s.join(x, a)
+	s.join(x, b)
 	s.touch(p, "")
 	s.touchCall(x, a)
 	return nil
@@ -476,7 +477,7 @@ func (s *State) completeConsult(p *party, r Request, conference bool) error {
 	if connected {
 		b.state, b.listed, b.received, b.established = Established, false, true, bx.established
 	}
-	orig.parties = append(orig.parties, b)
+	s.join(orig, b)
 	orig.consult = nil
 	x.parent = nil
 	s.prune(x)

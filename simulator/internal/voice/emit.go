@@ -264,6 +264,7 @@ func (s *State) release(p *party, kind string) {
 		return
 	}
 	p.state = Released
+	s.unindex(p)
 	s.touch(p, kind)
 }
 

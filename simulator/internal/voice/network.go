@@ -61,7 +61,7 @@ func (s *State) InboundWith(now time.Time, in InboundCall) (string, []Notificati
 	c.data = data
 	caller := s.newParty(c, nil, from, Dialing)
 	caller.origin = true
-	c.parties = append(c.parties, caller)
+	s.join(c, caller)
 	switch {
 	case rp != nil:
 		c.queuedAt, c.viaRP = rp, rp
@@ -70,7 +70,7 @@ func (s *State) InboundWith(now time.Time, in InboundCall) (string, []Notificati
 		s.release(caller, "")
 		s.prune(c)
 	default:
-		c.parties = append(c.parties, s.newParty(c, dest, dest.dn, Ringing))
+		s.join(c, s.newParty(c, dest, dest.dn, Ringing))
 		s.touchCall(c, nil)
 	}
 	return c.id, s.finish(), nil
@@ -104,6 +104,9 @@ func (s *State) Disconnect(now time.Time, callID string) ([]Notification, error)
 // finish settles the state after a successful change and hands over the notifications it caused.
 func (s *State) finish() []Notification {
 	s.settle()
+	if afterChange != nil {
+		afterChange(s)
+	}
 	out := s.out
 	s.out = nil
 	return out

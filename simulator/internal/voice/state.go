@@ -22,7 +22,9 @@
 package voice
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -77,6 +79,9 @@ type State struct {
 	now    time.Time
 	out    []Notification
 	result Result // the Result of the operation being applied
+
+	dirty       []*device // devices whose active parties changed since the last settle (index.go)
+	settledOnce bool      // the first settle has looked at every agent
 }
 
 type user struct {
@@ -101,6 +106,8 @@ type device struct {
 	forwardTo    string        // ForwardCallsOn destination; "" when not forwarding
 	sub          *subscription // the subscription this (supervisor) device holds
 	supBy        *subscription // the subscription that targets this device
+	active       []*party      // active parties, in call creation then join order (index.go)
+	dirty        bool          // listed in State.dirty
 }
 
 // subscription is a supervisor's standing request to monitor a device or a routing point.
@@ -120,6 +127,7 @@ type routingPoint struct {
 }
 
 type call struct {
+	seq        int // creation number: calls are ordered by it
 	id, connID string
 	typ        CallType
 	dnis, ani  string
@@ -266,6 +274,7 @@ func (s *State) newCall(typ CallType, dnis string) *call {
 	s.callSeq++
 	n := s.callSeq
 	c := &call{
+		seq:    n,
 		id:     fmt.Sprintf("01CS%028d", n),
 		connID: fmt.Sprintf("0071%012x", n),
 		typ:    typ,
@@ -278,11 +287,9 @@ func (s *State) newCall(typ CallType, dnis string) *call {
 
 func (s *State) dropCall(c *call) {
 	delete(s.callByID, c.id)
-	for i, x := range s.calls {
-		if x == c {
-			s.calls = append(s.calls[:i], s.calls[i+1:]...)
-			break
-		}
+	// s.calls is in creation order, so sorted by seq.
+	if i, ok := slices.BinarySearchFunc(s.calls, c.seq, func(x *call, seq int) int { return cmp.Compare(x.seq, seq) }); ok {
+		s.calls = slices.Delete(s.calls, i, i+1)
 	}
 	if c.queuedAt != nil {
 		c.queuedAt.queue = removeCall(c.queuedAt.queue, c)
@@ -299,18 +306,9 @@ func removeCall(list []*call, c *call) []*call {
 	return list
 }
 
-// activeParties of a device, in call creation order.
-func (s *State) partiesOf(d *device) []*party {
-	var out []*party
-	for _, c := range s.calls {
-		for _, p := range c.parties {
-			if p.dev == d && p.state.active() {
-				out = append(out, p)
-			}
-		}
-	}
-	return out
-}
+// partiesOf returns the active parties of a device, in call creation order, from the index (index.go). The
+// slice belongs to the index: read it before the next change, never modify it.
+func (s *State) partiesOf(d *device) []*party { return d.active }
 
 // supervisingLeg returns the supervisor device's active supervision leg, if any.
 func (s *State) supervisingLeg(d *device) *party {

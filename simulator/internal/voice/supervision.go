@@ -211,7 +211,7 @@ func (s *State) bringIn(sub *subscription, p *party) {
 	}
 	sp := s.newParty(c, sub.owner, sub.owner.dn, Ringing)
 	sp.sup = leg
-	c.parties = append(c.parties, sp)
+	s.join(c, sp)
 	s.touch(sp, "")
 	if s.autoAnswer {
 		sp.state = Established
