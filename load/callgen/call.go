@@ -190,9 +190,10 @@ func roleOf(last, first *member) string {
 	return "agent2"
 }
 
-// hangUpNow has the customer hang up its call.
+// hangUpNow has the customer hang up its call: the one it sees Established in this run (the first call
+// notification it received could be a late Released of its previous call).
 func (c *callRun) hangUpNow(cust *member) error {
-	e, err := c.need("customer", callNotification("", `{}`))
+	e, err := c.need("customer", matchEstablished)
 	if err != nil {
 		return err
 	}
